@@ -1,0 +1,82 @@
+package io.dmerge.runner;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Options of the {@link DmergeRunner}. */
+public interface DmergePipelineOptions extends PipelineOptions {
+
+  @Description("Tasks that run at once, and the number of partitions of every shuffle. Default: the number of cores.")
+  @Default.InstanceFactory(AvailableProcessors.class)
+  int getParallelism();
+
+  void setParallelism(int parallelism);
+
+  @Description("Where stage tasks run: 'inprocess' (threads in this JVM), 'process' (local worker JVMs) or 'kubernetes' (pods).")
+  @Default.String("inprocess")
+  String getExecutor();
+
+  void setExecutor(String executor);
+
+  @Description("Memory-backed directory (a tmpfs) that holds the Dmerge regions of running jobs.")
+  @Default.String("/dev/shm/dmerge")
+  String getRegionDirectory();
+
+  void setRegionDirectory(String directory);
+
+  @Description("Disk-backed directory for regions past --regionMemoryBudget; they are still memory-mapped.")
+  @Default.InstanceFactory(DefaultSpillDirectory.class)
+  String getSpillDirectory();
+
+  void setSpillDirectory(String directory);
+
+  @Description("Bytes of registered regions a job keeps in memory before new regions go to --spillDirectory. Default: a quarter of physical memory.")
+  @Default.InstanceFactory(QuarterOfMemory.class)
+  long getRegionMemoryBudget();
+
+  void setRegionMemoryBudget(long bytes);
+
+  @Description("Attempts per task when it fails for a reason outside user code (a lost worker, an I/O error); user code exceptions fail the job at once.")
+  @Default.Integer(3)
+  int getMaxTaskAttempts();
+
+  void setMaxTaskAttempts(int attempts);
+
+  @Description("Bytes of a shuffle block, the unit in which a task's output for one partition is written.")
+  @Default.Integer(256 * 1024)
+  int getShuffleBlockBytes();
+
+  void setShuffleBlockBytes(int bytes);
+
+  /** The number of cores. */
+  class AvailableProcessors implements DefaultValueFactory<Integer> {
+    @Override
+    public Integer create(PipelineOptions options) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+  }
+
+  /** {@code java.io.tmpdir/dmerge-spill}. */
+  class DefaultSpillDirectory implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return Path.of(System.getProperty("java.io.tmpdir"), "dmerge-spill").toString();
+    }
+  }
+
+  /** A quarter of physical memory. */
+  class QuarterOfMemory implements DefaultValueFactory<Long> {
+    @Override
+    public Long create(PipelineOptions options) {
+      var os = ManagementFactory.getOperatingSystemMXBean();
+      if (os instanceof com.sun.management.OperatingSystemMXBean) {
+        return ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize() / 4;
+      }
+      return 4L << 30;
+    }
+  }
+}

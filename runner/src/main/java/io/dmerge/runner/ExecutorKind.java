@@ -1,0 +1,40 @@
+package io.dmerge.runner;
+
+import io.dmerge.runner.execute.InProcessExecutor;
+import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.shuffle.Dmerge;
+import java.util.Arrays;
+import java.util.Locale;
+
+/** The values of --executor, and the executor each one builds. */
+enum ExecutorKind {
+  INPROCESS {
+    @Override
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
+      return new InProcessExecutor(dmerge, options.getParallelism());
+    }
+  },
+  PROCESS {
+    @Override
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
+      throw new UnsupportedOperationException("--executor=process is not available in this build");
+    }
+  },
+  KUBERNETES {
+    @Override
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
+      throw new UnsupportedOperationException("--executor=kubernetes is not available in this build");
+    }
+  };
+
+  abstract TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge);
+
+  static ExecutorKind parse(String name) {
+    try {
+      return valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          "--executor must be one of " + Arrays.toString(values()).toLowerCase(Locale.ROOT) + ", got '" + name + "'");
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.dmerge.runner.execute;
+
+import io.dmerge.runner.translate.Step;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.DoFnRunners;
+import org.apache.beam.runners.core.SideInputReader;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * One task's instance of a ParDo's DoFn with its lifecycle: set up once, runners created on it
+ * (per key for stateful DoFns), torn down on close even after a failure.
+ */
+final class DoFnInstance implements AutoCloseable {
+  private final Step.ParDo step;
+  private final PipelineOptions options;
+  private final SideInputReader sideInputs;
+  private final OutputRouter outputs;
+  private DoFnInvoker<?, ?> invoker;
+
+  DoFnInstance(Step.ParDo step, PipelineOptions options, SideInputReader sideInputs, Map<TupleTag<?>, Receiver> outputs) {
+    this.step = step;
+    this.options = options;
+    this.sideInputs = sideInputs;
+    this.outputs = new OutputRouter(outputs);
+  }
+
+  Step.ParDo step() {
+    return step;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  DoFn<Object, Object> fn() {
+    return (DoFn) step.fn();
+  }
+
+  void setup() {
+    invoker = DoFnInvokers.tryInvokeSetupFor(fn(), options);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  DoFnRunner<Object, Object> runner(StepContext context) {
+    return DoFnRunners.simpleRunner(
+        options,
+        fn(),
+        sideInputs,
+        outputs,
+        (TupleTag) step.mainOutput(),
+        (List) step.additionalOutputs(),
+        context,
+        (Coder) step.inputCoder(),
+        (Map) step.outputCoders(),
+        step.windowing(),
+        step.schemaInformation(),
+        step.sideInputMapping());
+  }
+
+  @Override
+  public void close() {
+    if (invoker != null) {
+      DoFnInvoker<?, ?> i = invoker;
+      invoker = null;
+      i.invokeTeardown();
+    }
+  }
+}

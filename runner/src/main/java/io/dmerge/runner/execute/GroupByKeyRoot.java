@@ -1,0 +1,92 @@
+package io.dmerge.runner.execute;
+
+import io.dmerge.runner.shuffle.KeyBytes;
+import io.dmerge.runner.shuffle.ShuffleReader;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.InMemoryStateInternals;
+import org.apache.beam.runners.core.InMemoryTimerInternals;
+import org.apache.beam.runners.core.NullSideInputReader;
+import org.apache.beam.runners.core.ReduceFnRunner;
+import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
+import org.apache.beam.runners.core.triggers.TriggerStateMachines;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.construction.TriggerTranslation;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Consumer side of GroupByKey: merges one partition from all producers, then runs runners-core's
+ * ReduceFnRunner per key so windowing, merging windows, triggers and allowed lateness behave as
+ * Beam specifies. In batch the whole input is present, so the watermark jumps to the end of time
+ * after the elements and every remaining timer fires.
+ */
+final class GroupByKeyRoot implements Root {
+  private final ShuffleReader reader;
+  private final int partition;
+  private final KeyBytes<Object> keys;
+  private final ShuffleReader.Decoder<WindowedValue<Object>> values;
+  private final Coder<Object> valueCoder;
+  private final WindowingStrategy<Object, BoundedWindow> windowing;
+  private final PipelineOptions options;
+  private final Receiver output;
+
+  @SuppressWarnings("unchecked")
+  GroupByKeyRoot(
+      ShuffleReader reader,
+      int partition,
+      KeyBytes<Object> keys,
+      ShuffleReader.Decoder<WindowedValue<Object>> values,
+      Coder<?> valueCoder,
+      WindowingStrategy<?, ?> windowing,
+      PipelineOptions options,
+      Receiver output) {
+    this.reader = reader;
+    this.partition = partition;
+    this.keys = keys;
+    this.values = values;
+    this.valueCoder = (Coder<Object>) valueCoder;
+    this.windowing = (WindowingStrategy<Object, BoundedWindow>) windowing;
+    this.options = options;
+    this.output = output;
+  }
+
+  @Override
+  public void run() throws Exception {
+    ExecutableTriggerStateMachine trigger =
+        ExecutableTriggerStateMachine.create(
+            TriggerStateMachines.stateMachineForTrigger(TriggerTranslation.toProto(windowing.getTrigger())));
+    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
+      Object key = keys.decode(group.getKey());
+      List<WindowedValue<Object>> elements = new ArrayList<>(group.getValue().size());
+      for (ByteBuffer v : group.getValue()) {
+        elements.add(values.decode(v));
+      }
+      InMemoryTimerInternals timers = new InMemoryTimerInternals();
+      ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner =
+          new ReduceFnRunner<>(
+              key,
+              windowing,
+              trigger,
+              InMemoryStateInternals.forKey(key),
+              timers,
+              output::accept,
+              NullSideInputReader.empty(),
+              SystemReduceFn.buffering(valueCoder),
+              options);
+      runner.processElements(elements);
+      BatchTimers.fireAll(timers, t -> runner.onTimers(List.of(t)));
+      runner.persist();
+    }
+  }
+
+  @Override
+  public void close() {
+    reader.close();
+  }
+}

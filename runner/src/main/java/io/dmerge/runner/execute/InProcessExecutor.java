@@ -1,0 +1,63 @@
+package io.dmerge.runner.execute;
+
+import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.shuffle.Dmerge;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * Runs tasks on a pool of threads in this JVM. Each task gets its own deserialized copy of the
+ * stage, so DoFn instances are never shared between concurrent tasks, exactly as in a worker.
+ */
+public final class InProcessExecutor implements TaskExecutor {
+  private final Dmerge dmerge;
+  private final ExecutorService pool;
+
+  public InProcessExecutor(Dmerge dmerge, int threads) {
+    this.dmerge = dmerge;
+    AtomicInteger n = new AtomicInteger();
+    this.pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "dmerge-task-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @Override
+  public CompletableFuture<TaskResult> submit(TaskSpec task) {
+    CompletableFuture<TaskResult> result = new CompletableFuture<>();
+    Future<?> running =
+        pool.submit(
+            () -> {
+              try {
+                result.complete(TaskRunner.run(SerializableUtils.clone(task), dmerge));
+              } catch (Throwable t) {
+                result.completeExceptionally(t);
+              }
+            });
+    result.whenComplete(
+        (r, t) -> {
+          if (result.isCancelled()) {
+            running.cancel(true);
+          }
+        });
+    return result;
+  }
+
+  @Override
+  public void cancel() {
+    // Attempts are cancelled through their futures; the pool stays usable for the next stage.
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
+}

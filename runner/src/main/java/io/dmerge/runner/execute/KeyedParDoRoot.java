@@ -1,0 +1,133 @@
+package io.dmerge.runner.execute;
+
+import io.dmerge.runner.shuffle.KeyBytes;
+import io.dmerge.runner.shuffle.ShuffleReader;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.DoFnRunners;
+import org.apache.beam.runners.core.InMemoryStateInternals;
+import org.apache.beam.runners.core.InMemoryTimerInternals;
+import org.apache.beam.runners.core.StateInternals;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.runners.core.StatefulDoFnRunner;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/**
+ * A stateful ParDo on one partition: elements of a key arrive together, run against that key's
+ * state and timers (runners-core's StatefulDoFnRunner handles window expiry and state cleanup), and
+ * at end of input every event-time timer fires.
+ */
+final class KeyedParDoRoot implements Root {
+  private final ShuffleReader reader;
+  private final int partition;
+  private final KeyBytes<Object> keys;
+  private final ShuffleReader.Decoder<WindowedValue<Object>> values;
+  private final DoFnInstance instance;
+  private final MetricsScope metrics;
+  private final boolean sortByTimestamp;
+
+  KeyedParDoRoot(
+      ShuffleReader reader,
+      int partition,
+      KeyBytes<Object> keys,
+      ShuffleReader.Decoder<WindowedValue<Object>> values,
+      DoFnInstance instance,
+      MetricsScope metrics) {
+    this.reader = reader;
+    this.partition = partition;
+    this.keys = keys;
+    this.values = values;
+    this.instance = instance;
+    this.metrics = metrics;
+    this.sortByTimestamp = DoFnSignatures.signatureForDoFn(instance.fn()).processElement().requiresTimeSortedInput();
+  }
+
+  @Override
+  public void run() throws Exception {
+    instance.setup();
+    DoFnRunner<Object, Object> bundle = null;
+    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
+      Object key = keys.decode(group.getKey());
+      List<WindowedValue<Object>> elements = new ArrayList<>(group.getValue().size());
+      for (ByteBuffer v : group.getValue()) {
+        elements.add(values.decode(v));
+      }
+      if (sortByTimestamp) {
+        elements.sort(Comparator.comparing(WindowedValue::getTimestamp));
+      }
+      KeyContext context = new KeyContext(InMemoryStateInternals.forKey(key), new InMemoryTimerInternals());
+      DoFnRunner<Object, Object> runner = statefulRunner(context);
+      if (bundle == null) {
+        bundle = runner;
+        metrics.run(bundle::startBundle);
+      }
+      for (WindowedValue<Object> element : elements) {
+        metrics.run(() -> runner.processElement(element));
+      }
+      BatchTimers.fireAll(
+          context.timers,
+          t -> {
+            BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
+            metrics.run(
+                () ->
+                    runner.onTimer(
+                        t.getTimerId(), t.getTimerFamilyId(), key, window, t.getTimestamp(), t.getOutputTimestamp(),
+                        t.getDomain(), t.causedByDrain()));
+          });
+    }
+    if (bundle != null) {
+      metrics.run(bundle::finishBundle);
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private DoFnRunner<Object, Object> statefulRunner(KeyContext context) {
+    Coder<BoundedWindow> windowCoder = (Coder) instance.step().windowing().getWindowFn().windowCoder();
+    return DoFnRunners.defaultStatefulDoFnRunner(
+        instance.fn(),
+        (Coder) instance.step().inputCoder(),
+        instance.runner(context),
+        context,
+        instance.step().windowing(),
+        new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(context.timers, instance.step().windowing()),
+        new StatefulDoFnRunner.StateInternalsStateCleaner<>(instance.fn(), context.state, windowCoder));
+  }
+
+  @Override
+  public void close() {
+    try {
+      instance.close();
+    } finally {
+      reader.close();
+    }
+  }
+
+  private static final class KeyContext implements StepContext {
+    final StateInternals state;
+    final InMemoryTimerInternals timers;
+
+    KeyContext(StateInternals state, InMemoryTimerInternals timers) {
+      this.state = state;
+      this.timers = timers;
+    }
+
+    @Override
+    public StateInternals stateInternals() {
+      return state;
+    }
+
+    @Override
+    public TimerInternals timerInternals() {
+      return timers;
+    }
+  }
+}

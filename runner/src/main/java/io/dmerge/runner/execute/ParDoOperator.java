@@ -1,0 +1,39 @@
+package io.dmerge.runner.execute;
+
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/** A stateless ParDo, fused: elements arrive as objects and leave through the output router. */
+final class ParDoOperator implements Operator {
+  private final DoFnInstance instance;
+  private final MetricsScope metrics;
+  private DoFnRunner<Object, Object> runner;
+
+  ParDoOperator(DoFnInstance instance, MetricsScope metrics) {
+    this.instance = instance;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void start() throws Exception {
+    instance.setup();
+    runner = instance.runner(StatelessStepContext.INSTANCE);
+    metrics.run(runner::startBundle);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void accept(WindowedValue<?> element) throws Exception {
+    metrics.run(() -> runner.processElement((WindowedValue<Object>) element));
+  }
+
+  @Override
+  public void finish() throws Exception {
+    metrics.run(runner::finishBundle);
+  }
+
+  @Override
+  public void close() {
+    instance.close();
+  }
+}

@@ -1,0 +1,27 @@
+package io.dmerge.runner.execute;
+
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/** Reads one split of a bounded source into the global window. */
+final class ReadRoot implements Root {
+  private final BoundedSource<?> source;
+  private final PipelineOptions options;
+  private final Receiver output;
+
+  ReadRoot(BoundedSource<?> source, PipelineOptions options, Receiver output) {
+    this.source = source;
+    this.options = options;
+    this.output = output;
+  }
+
+  @Override
+  public void run() throws Exception {
+    try (BoundedSource.BoundedReader<?> reader = source.createReader(options)) {
+      for (boolean more = reader.start(); more; more = reader.advance()) {
+        output.accept(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
+      }
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package io.dmerge.runner.execute;
+
+import io.dmerge.runner.plan.Stage;
+import io.dmerge.runner.shuffle.KeyBytes;
+import io.dmerge.runner.shuffle.RegionRef;
+import io.dmerge.runner.shuffle.ShuffleReader;
+import io.dmerge.runner.shuffle.ShuffleWriter;
+import io.dmerge.runner.translate.Step;
+import io.dmerge.shuffle.Dmerge;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.GlobalCombineFnRunner;
+import org.apache.beam.runners.core.GlobalCombineFnRunners;
+import org.apache.beam.runners.core.SideInputReader;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Runs one task: wires the stage's fused steps into operators (in memory, no encoding between
+ * them), feeds them from the task's root, and registers the regions its boundary writers filled.
+ */
+public final class TaskRunner {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskRunner.class);
+  private final TaskSpec spec;
+  private final Dmerge dmerge;
+  private final PipelineOptions options;
+  private final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
+  private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
+  private final List<Operator> operators = new ArrayList<>();
+  private final Map<String, ShuffleWriter<WindowedValue<?>>> writers = new LinkedHashMap<>();
+  private SideInputReader sideInputs;
+
+  private TaskRunner(TaskSpec spec, Dmerge dmerge) {
+    this.spec = spec;
+    this.dmerge = dmerge;
+    this.options = spec.options().get();
+  }
+
+  public static TaskResult run(TaskSpec spec, Dmerge dmerge) throws Exception {
+    return new TaskRunner(spec, dmerge).run();
+  }
+
+  private TaskResult run() throws Exception {
+    Root root = null;
+    try {
+      sideInputs = SideInputs.read(spec.sideInputs().values(), dmerge);
+      Stage stage = spec.stage();
+      for (int i = stage.steps().size() - 1; i >= 0; i--) {
+        wire(stage.steps().get(i));
+      }
+      root = root(stage.root(), spec.input());
+      // Operators were wired downstream first; start them that way, finish them upstream first.
+      for (Operator op : operators) {
+        op.start();
+      }
+      root.run();
+      for (int i = operators.size() - 1; i >= 0; i--) {
+        operators.get(i).finish();
+      }
+      Map<String, RegionRef> regions = new LinkedHashMap<>();
+      for (Map.Entry<String, ShuffleWriter<WindowedValue<?>>> w : writers.entrySet()) {
+        RegionRef ref = w.getValue().finish();
+        if (ref != null) {
+          regions.put(w.getKey(), ref);
+        }
+      }
+      return new TaskResult(regions, metrics);
+    } finally {
+      closeAll(root);
+    }
+  }
+
+  private void wire(Step step) {
+    if (step instanceof Step.Flatten) {
+      Receiver out = output(step);
+      step.inputs().forEach(in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(out));
+      return;
+    }
+    Operator op = operator(step);
+    operators.add(op);
+    consumers.computeIfAbsent(step.inputs().get(0), k -> new ArrayList<>()).add(op);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Operator operator(Step step) {
+    if (step instanceof Step.ParDo) {
+      Step.ParDo p = (Step.ParDo) step;
+      return new ParDoOperator(new DoFnInstance(p, options, sideInputs, outputs(p)), scope(p));
+    } else if (step instanceof Step.AssignWindows) {
+      return new AssignWindowsOperator(((Step.AssignWindows) step).windowFn(), output(step));
+    } else if (step instanceof Step.GroupByKey) {
+      Step.GroupByKey g = (Step.GroupByKey) step;
+      return new KeyedWriteOperator(writer(g, g.valueCoder(), g.windowing(), spec.partitions()), new KeyBytes(g.keyCoder()), true);
+    } else if (step instanceof Step.KeyedParDo) {
+      Step.KeyedParDo k = (Step.KeyedParDo) step;
+      return new KeyedWriteOperator(
+          writer(k, k.parDo().inputCoder(), k.parDo().windowing(), spec.partitions()), new KeyBytes(k.keyCoder()), false);
+    } else if (step instanceof Step.CombinePerKey) {
+      Step.CombinePerKey c = (Step.CombinePerKey) step;
+      return new PartialCombineOperator(
+          writer(c, c.accumulatorCoder(), c.windowing(), spec.partitions()),
+          new KeyBytes(c.keyCoder()),
+          (GlobalCombineFnRunner) GlobalCombineFnRunners.create(c.fn()),
+          c.windowing().getTimestampCombiner(),
+          options,
+          scope(c));
+    } else if (step instanceof Step.CreateView) {
+      Step.CreateView v = (Step.CreateView) step;
+      return new UnkeyedWriteOperator(writer(v, v.coder(), v.windowing(), 1));
+    } else if (step instanceof Step.Rebalance) {
+      Step.Rebalance r = (Step.Rebalance) step;
+      return new UnkeyedWriteOperator(writer(r, r.coder(), r.windowing(), spec.partitions()));
+    }
+    throw new IllegalArgumentException("no operator for " + step);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Root root(Step step, TaskInput input) {
+    if (step instanceof Step.Read) {
+      return new ReadRoot(((TaskInput.SourceSplit) input).source(), options, output(step));
+    } else if (step instanceof Step.Impulse) {
+      Receiver out = output(step);
+      return () -> out.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
+    }
+    TaskInput.Partition partition = (TaskInput.Partition) input;
+    ShuffleReader reader = new ShuffleReader(dmerge, partition.regions());
+    int p = partition.partition();
+    if (step instanceof Step.GroupByKey) {
+      Step.GroupByKey g = (Step.GroupByKey) step;
+      return new GroupByKeyRoot(
+          reader, p, new KeyBytes(g.keyCoder()), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
+          output(step));
+    } else if (step instanceof Step.CombinePerKey) {
+      Step.CombinePerKey c = (Step.CombinePerKey) step;
+      return new CombineRoot(
+          reader, p, new KeyBytes(c.keyCoder()), decoder(c.accumulatorCoder(), c.windowing()),
+          (GlobalCombineFnRunner) GlobalCombineFnRunners.create(c.fn()), c.windowing().getTimestampCombiner(), options,
+          scope(c), output(step));
+    } else if (step instanceof Step.KeyedParDo) {
+      Step.KeyedParDo k = (Step.KeyedParDo) step;
+      return new KeyedParDoRoot(
+          reader, p, new KeyBytes(k.keyCoder()), decoder(k.parDo().inputCoder(), k.parDo().windowing()),
+          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo())), scope(k));
+    } else if (step instanceof Step.Rebalance) {
+      Step.Rebalance r = (Step.Rebalance) step;
+      return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), output(step));
+    }
+    reader.close();
+    throw new IllegalArgumentException("no root for " + step);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private ShuffleWriter<WindowedValue<?>> writer(Step.Boundary boundary, Coder<?> coder, WindowingStrategy<?, ?> windowing, int partitions) {
+    String regionId = spec.name() + "-w" + writers.size();
+    ShuffleWriter<WindowedValue<?>> writer =
+        new ShuffleWriter<>(dmerge, regionId, (Coder) fullCoder(coder, windowing), partitions, spec.blockBytes());
+    writers.put(boundary.name(), writer);
+    return writer;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static ShuffleReader.Decoder<WindowedValue<Object>> decoder(Coder<?> coder, WindowingStrategy<?, ?> windowing) {
+    return new ShuffleReader.Decoder<>((Coder) fullCoder(coder, windowing));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<?> fullCoder(Coder<?> coder, WindowingStrategy<?, ?> windowing) {
+    return WindowedValues.getFullCoder(coder, (Coder<? extends BoundedWindow>) windowing.getWindowFn().windowCoder());
+  }
+
+  private MetricsScope scope(Step step) {
+    return new MetricsScope(metrics.getContainer(step.name()));
+  }
+
+  /** The receiver of a single-output step. */
+  private Receiver output(Step step) {
+    return Receiver.fanOut(consumers.getOrDefault(step.outputs().values().iterator().next(), List.of()));
+  }
+
+  private Map<TupleTag<?>, Receiver> outputs(Step.ParDo step) {
+    Map<TupleTag<?>, Receiver> out = new HashMap<>();
+    step.outputs().forEach((tag, pc) -> out.put(tag, Receiver.fanOut(consumers.getOrDefault(pc, List.of()))));
+    return out;
+  }
+
+  /** Closes everything, even after a failure; a failing close must not hide the task's own outcome. */
+  private void closeAll(Root root) {
+    List<AutoCloseable> all = new ArrayList<>(operators.size() + 1);
+    if (root != null) {
+      all.add(root);
+    }
+    all.addAll(operators);
+    for (AutoCloseable c : all) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} of task {} failed", c, spec.name(), e);
+      }
+    }
+    writers.values().forEach(ShuffleWriter::close);
+  }
+}

@@ -1,0 +1,168 @@
+package io.dmerge.runner.schedule;
+
+import io.dmerge.runner.DmergePipelineOptions;
+import io.dmerge.runner.execute.SideInputData;
+import io.dmerge.runner.execute.TaskInput;
+import io.dmerge.runner.execute.TaskResult;
+import io.dmerge.runner.execute.TaskSpec;
+import io.dmerge.runner.metrics.JobMetrics;
+import io.dmerge.runner.plan.Planner;
+import io.dmerge.runner.plan.Stage;
+import io.dmerge.runner.plan.StagePlan;
+import io.dmerge.runner.shuffle.RegionRef;
+import io.dmerge.runner.translate.Step;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.values.PCollectionView;
+
+/**
+ * Runs a stage plan: stages in dependency order, each stage's tasks in parallel on the executor.
+ * It collects the regions each task registered, hands every consumer the regions of its partition
+ * and side inputs, and retries attempts that failed outside user code up to --maxTaskAttempts.
+ */
+public final class Scheduler {
+  private final StagePlan plan;
+  private final DmergePipelineOptions options;
+  private final SerializablePipelineOptions serializedOptions;
+  private final TaskExecutor executor;
+  private final JobMetrics metrics;
+  private final Map<String, List<RegionRef>> regionsByBoundary = new HashMap<>();
+  private final Map<String, Step.CreateView> viewSteps = new HashMap<>();
+  private volatile boolean cancelled;
+
+  public Scheduler(StagePlan plan, DmergePipelineOptions options, TaskExecutor executor, JobMetrics metrics) {
+    this.plan = plan;
+    this.options = options;
+    this.serializedOptions = new SerializablePipelineOptions(options);
+    this.executor = executor;
+    this.metrics = metrics;
+    for (Stage stage : plan.stages()) {
+      for (Step.Boundary b : stage.writes()) {
+        if (b instanceof Step.CreateView) {
+          viewSteps.put(Planner.viewId(((Step.CreateView) b).view()), (Step.CreateView) b);
+        }
+      }
+    }
+  }
+
+  public void run() throws Exception {
+    for (Stage stage : plan.stages()) {
+      checkNotCancelled();
+      for (TaskResult result : runStage(stage)) {
+        metrics.add(result.metrics());
+        result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new ArrayList<>()).add(ref));
+      }
+    }
+  }
+
+  public void cancel() {
+    cancelled = true;
+    executor.cancel();
+  }
+
+  private List<TaskResult> runStage(Stage stage) throws Exception {
+    List<TaskInput> inputs = inputs(stage);
+    Map<String, SideInputData> sideInputs = sideInputs(stage);
+    List<TaskResult> results = new ArrayList<>();
+    List<TaskSpec> attempts = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      attempts.add(spec(stage, i, 0, inputs.get(i), sideInputs));
+      results.add(null);
+    }
+    while (!attempts.isEmpty()) {
+      checkNotCancelled();
+      List<CompletableFuture<TaskResult>> futures = executor.submitAll(attempts);
+      List<TaskSpec> retries = new ArrayList<>();
+      Throwable fatal = null;
+      for (int i = 0; i < attempts.size(); i++) {
+        TaskSpec attempt = attempts.get(i);
+        try {
+          results.set(attempt.index(), futures.get(i).join());
+        } catch (CancellationException e) {
+          fatal = fatal == null ? e : fatal;
+        } catch (RuntimeException e) {
+          Throwable cause = TaskFailures.unwrap(e);
+          if (TaskFailures.isRetryable(cause) && attempt.attempt() + 1 < options.getMaxTaskAttempts()) {
+            retries.add(spec(stage, attempt.index(), attempt.attempt() + 1, attempt.input(), sideInputs));
+          } else if (fatal == null) {
+            fatal = cause;
+            // The job has failed: stop the stage's other attempts instead of waiting for them.
+            futures.forEach(f -> f.cancel(true));
+            executor.cancel();
+          }
+        }
+      }
+      if (fatal != null) {
+        throw new TaskFailedException(stage, fatal);
+      }
+      attempts = retries;
+    }
+    return results;
+  }
+
+  private TaskSpec spec(Stage stage, int index, int attempt, TaskInput input, Map<String, SideInputData> sideInputs) {
+    return new TaskSpec(
+        stage.id(), index, attempt, stage, input, sideInputs, options.getParallelism(), options.getShuffleBlockBytes(),
+        serializedOptions);
+  }
+
+  private List<TaskInput> inputs(Stage stage) throws Exception {
+    Step root = stage.root();
+    List<TaskInput> inputs = new ArrayList<>();
+    if (root instanceof Step.Read) {
+      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), options)) {
+        inputs.add(new TaskInput.SourceSplit(split));
+      }
+    } else if (root instanceof Step.Impulse) {
+      inputs.add(new TaskInput.Impulse());
+    } else {
+      List<RegionRef> regions = List.copyOf(regionsByBoundary.getOrDefault(root.name(), List.of()));
+      for (int p = 0; p < options.getParallelism(); p++) {
+        inputs.add(new TaskInput.Partition(p, regions));
+      }
+    }
+    return inputs;
+  }
+
+  private Map<String, SideInputData> sideInputs(Stage stage) {
+    Map<String, SideInputData> out = new LinkedHashMap<>();
+    List<Step> all = new ArrayList<>(stage.steps());
+    all.add(stage.root());
+    for (Step s : all) {
+      Step.ParDo parDo = s instanceof Step.ParDo ? (Step.ParDo) s : s instanceof Step.KeyedParDo ? ((Step.KeyedParDo) s).parDo() : null;
+      if (parDo == null) {
+        continue;
+      }
+      for (PCollectionView<?> view : parDo.sideInputs()) {
+        String id = Planner.viewId(view);
+        Step.CreateView producer = viewSteps.get(id);
+        out.put(
+            id,
+            new SideInputData(
+                view, producer.coder(), producer.windowing(),
+                List.copyOf(regionsByBoundary.getOrDefault(producer.name(), List.of()))));
+      }
+    }
+    return out;
+  }
+
+  private void checkNotCancelled() {
+    if (cancelled) {
+      throw new CancellationException("job cancelled");
+    }
+  }
+
+  /** A stage failed for good; the cause is what the user should see. */
+  public static final class TaskFailedException extends Exception {
+    public TaskFailedException(Stage stage, Throwable cause) {
+      super("stage " + stage.id() + " (" + stage.root().name() + ") failed: " + cause, cause);
+    }
+  }
+}

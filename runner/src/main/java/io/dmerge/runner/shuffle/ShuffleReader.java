@@ -1,0 +1,70 @@
+package io.dmerge.runner.shuffle;
+
+import io.dmerge.shuffle.Dmerge;
+import io.dmerge.shuffle.MappedRegion;
+import io.dmerge.shuffle.segment.SegmentReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+
+/**
+ * Where a task's shuffle input is read: it rmaps the regions of every producer, and hands out the
+ * records of one partition as views into the mapped pages. Values are decoded from those views on
+ * demand; nothing is copied into heap buffers first. The mappings live until {@link #close()}.
+ */
+public final class ShuffleReader implements AutoCloseable {
+  private final List<MappedRegion> mapped = new ArrayList<>();
+  private final List<SegmentReader> segments = new ArrayList<>();
+
+  public ShuffleReader(Dmerge dmerge, List<RegionRef> regions) {
+    try {
+      for (RegionRef ref : regions) {
+        MappedRegion region = dmerge.rmap(ref.meta(), ref.key());
+        mapped.add(region);
+        segments.add(new SegmentReader(region));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Receives one record: key bytes and value bytes, both views into a mapped region. */
+  @FunctionalInterface
+  public interface RecordVisitor {
+    void visit(ByteBuffer key, ByteBuffer value) throws Exception;
+  }
+
+  /** Visits every record of {@code partition}, from all producers. */
+  public void forEach(int partition, RecordVisitor visitor) throws Exception {
+    for (SegmentReader segment : segments) {
+      SegmentReader.RecordCursor cursor = segment.partition(partition);
+      while (cursor.next()) {
+        visitor.visit(cursor.key(), cursor.value());
+      }
+    }
+  }
+
+  /** Decodes values with one coder, reusing one stream. */
+  public static final class Decoder<T> {
+    private final Coder<T> coder;
+    private final ByteBufferInputStream in = new ByteBufferInputStream();
+
+    public Decoder(Coder<T> coder) {
+      this.coder = coder;
+    }
+
+    public T decode(ByteBuffer bytes) throws IOException {
+      return coder.decode(in.reset(bytes.duplicate()));
+    }
+  }
+
+  @Override
+  public void close() {
+    mapped.forEach(MappedRegion::close);
+    mapped.clear();
+    segments.clear();
+  }
+}

@@ -1,0 +1,90 @@
+package io.dmerge.shuffle;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A consumer's read-only mapping of a registered region: the producer's pages, not a copy. Views
+ * handed out stay valid until {@link #close()}.
+ */
+public final class MappedRegion implements AutoCloseable {
+  private final RegionMeta meta;
+  private final FileChannel channel;
+  private final List<MappedByteBuffer> windows = new ArrayList<>();
+  private final List<MappedByteBuffer> oversized = new ArrayList<>();
+  private boolean closed;
+
+  /** Maps {@code channel}'s bytes, described by {@code meta}, on demand; takes ownership of the channel. */
+  public MappedRegion(RegionMeta meta, FileChannel channel) {
+    this.meta = meta;
+    this.channel = channel;
+  }
+
+  public RegionMeta meta() {
+    return meta;
+  }
+
+  public long size() {
+    return meta.size();
+  }
+
+  /** A read-only view of {@code [offset, offset + length)}. */
+  public synchronized ByteBuffer slice(long offset, int length) {
+    if (closed) {
+      throw new IllegalStateException("region " + meta.id() + " is unmapped");
+    }
+    if (offset < 0 || length < 0 || offset + length > meta.size()) {
+      throw new DmergeException(
+          "read [" + offset + ", +" + length + ") is outside region " + meta.id() + " of " + meta.size() + " bytes");
+    }
+    if (length == 0) {
+      return ByteBuffer.allocate(0);
+    }
+    if (!Windows.within(offset, length)) {
+      MappedByteBuffer big = map(offset, length);
+      oversized.add(big);
+      return big.asReadOnlyBuffer();
+    }
+    int index = Windows.index(offset);
+    while (windows.size() <= index) {
+      windows.add(null);
+    }
+    MappedByteBuffer w = windows.get(index);
+    if (w == null) {
+      long start = (long) index * Windows.SIZE;
+      w = map(start, Math.min(Windows.SIZE, meta.size() - start));
+      windows.set(index, w);
+    }
+    return w.slice((int) (offset - (long) index * Windows.SIZE), length).asReadOnlyBuffer();
+  }
+
+  private MappedByteBuffer map(long offset, long length) {
+    try {
+      return channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot map region " + meta.id(), e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    windows.forEach(Unmapper::unmap);
+    oversized.forEach(Unmapper::unmap);
+    windows.clear();
+    oversized.clear();
+    try {
+      channel.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
