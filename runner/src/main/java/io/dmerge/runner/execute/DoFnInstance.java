@@ -10,8 +10,10 @@ import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
@@ -23,22 +25,42 @@ final class DoFnInstance implements AutoCloseable {
   private final PipelineOptions options;
   private final SideInputReader sideInputs;
   private final OutputRouter outputs;
+  private final BundleFinalizer finalizer;
   private DoFnInvoker<?, ?> invoker;
+  private DoFn<Object, Object> fn;
 
-  DoFnInstance(Step.ParDo step, PipelineOptions options, SideInputReader sideInputs, Map<TupleTag<?>, Receiver> outputs) {
+  DoFnInstance(
+      Step.ParDo step,
+      PipelineOptions options,
+      SideInputReader sideInputs,
+      Map<TupleTag<?>, Receiver> outputs,
+      BundleFinalizer finalizer) {
     this.step = step;
     this.options = options;
     this.sideInputs = sideInputs;
     this.outputs = new OutputRouter(outputs);
+    this.finalizer = finalizer;
+  }
+
+  /** Collects the callbacks DoFns register to run once the task's output is committed. */
+  BundleFinalizer finalizer() {
+    return finalizer;
   }
 
   Step.ParDo step() {
     return step;
   }
 
+  /**
+   * This operator's own copy of the DoFn. Copied per step, not per stage, because expansions such
+   * as splittable ParDo share one user DoFn between several steps that must each set it up.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   DoFn<Object, Object> fn() {
-    return (DoFn) step.fn();
+    if (fn == null) {
+      fn = (DoFn) SerializableUtils.clone(step.fn());
+    }
+    return fn;
   }
 
   void setup() {

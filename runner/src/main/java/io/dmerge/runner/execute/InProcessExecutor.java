@@ -2,7 +2,9 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.shuffle.Dmerge;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,6 +18,7 @@ import org.apache.beam.sdk.util.SerializableUtils;
 public final class InProcessExecutor implements TaskExecutor {
   private final Dmerge dmerge;
   private final ExecutorService pool;
+  private final Set<CompletableFuture<TaskResult>> running = ConcurrentHashMap.newKeySet();
 
   public InProcessExecutor(Dmerge dmerge, int threads) {
     this.dmerge = dmerge;
@@ -33,7 +36,8 @@ public final class InProcessExecutor implements TaskExecutor {
   @Override
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
     CompletableFuture<TaskResult> result = new CompletableFuture<>();
-    Future<?> running =
+    running.add(result);
+    Future<?> attempt =
         pool.submit(
             () -> {
               try {
@@ -44,16 +48,18 @@ public final class InProcessExecutor implements TaskExecutor {
             });
     result.whenComplete(
         (r, t) -> {
+          running.remove(result);
           if (result.isCancelled()) {
-            running.cancel(true);
+            attempt.cancel(true);
           }
         });
     return result;
   }
 
+  /** Cancels every running attempt; their threads are interrupted. */
   @Override
   public void cancel() {
-    // Attempts are cancelled through their futures; the pool stays usable for the next stage.
+    running.forEach(f -> f.cancel(true));
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
@@ -17,13 +16,14 @@ import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
  * A stateful ParDo on one partition: elements of a key arrive together, run against that key's
- * state and timers (runners-core's StatefulDoFnRunner handles window expiry and state cleanup), and
+ * state and timers (runners-core's StatefulDoFnRunner handles window expiry, state cleanup and
+ * time-sorted input), and
  * at end of input every event-time timer fires.
  */
 final class KeyedParDoRoot implements Root {
@@ -33,7 +33,6 @@ final class KeyedParDoRoot implements Root {
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final DoFnInstance instance;
   private final MetricsScope metrics;
-  private final boolean sortByTimestamp;
 
   KeyedParDoRoot(
       ShuffleReader reader,
@@ -48,7 +47,6 @@ final class KeyedParDoRoot implements Root {
     this.values = values;
     this.instance = instance;
     this.metrics = metrics;
-    this.sortByTimestamp = DoFnSignatures.signatureForDoFn(instance.fn()).processElement().requiresTimeSortedInput();
   }
 
   @Override
@@ -61,20 +59,13 @@ final class KeyedParDoRoot implements Root {
       for (ByteBuffer v : group.getValue()) {
         elements.add(values.decode(v));
       }
-      if (sortByTimestamp) {
-        elements.sort(Comparator.comparing(WindowedValue::getTimestamp));
-      }
-      KeyContext context = new KeyContext(InMemoryStateInternals.forKey(key), new InMemoryTimerInternals());
+      KeyContext context = new KeyContext(InMemoryStateInternals.forKey(key), new InMemoryTimerInternals(), instance.finalizer());
       DoFnRunner<Object, Object> runner = statefulRunner(context);
       if (bundle == null) {
         bundle = runner;
         metrics.run(bundle::startBundle);
       }
-      for (WindowedValue<Object> element : elements) {
-        metrics.run(() -> runner.processElement(element));
-      }
-      BatchTimers.fireAll(
-          context.timers,
+      BatchTimers.Firing fire =
           t -> {
             BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
             metrics.run(
@@ -82,7 +73,11 @@ final class KeyedParDoRoot implements Root {
                     runner.onTimer(
                         t.getTimerId(), t.getTimerFamilyId(), key, window, t.getTimestamp(), t.getOutputTimestamp(),
                         t.getDomain(), t.causedByDrain()));
-          });
+          };
+      for (WindowedValue<Object> element : elements) {
+        metrics.run(() -> runner.processElement(element));
+      }
+      BatchTimers.fireAll(context.timers, fire);
     }
     if (bundle != null) {
       metrics.run(bundle::finishBundle);
@@ -99,7 +94,9 @@ final class KeyedParDoRoot implements Root {
         context,
         instance.step().windowing(),
         new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(context.timers, instance.step().windowing()),
-        new StatefulDoFnRunner.StateInternalsStateCleaner<>(instance.fn(), context.state, windowCoder));
+        new StatefulDoFnRunner.StateInternalsStateCleaner<>(instance.fn(), context.state, windowCoder),
+        // @RequiresTimeSortedInput: StatefulDoFnRunner buffers and releases elements as the watermark passes them.
+        true);
   }
 
   @Override
@@ -114,10 +111,17 @@ final class KeyedParDoRoot implements Root {
   private static final class KeyContext implements StepContext {
     final StateInternals state;
     final InMemoryTimerInternals timers;
+    final BundleFinalizer finalizer;
 
-    KeyContext(StateInternals state, InMemoryTimerInternals timers) {
+    KeyContext(StateInternals state, InMemoryTimerInternals timers, BundleFinalizer finalizer) {
       this.state = state;
       this.timers = timers;
+      this.finalizer = finalizer;
+    }
+
+    @Override
+    public BundleFinalizer bundleFinalizer() {
+      return finalizer;
     }
 
     @Override

@@ -17,7 +17,7 @@ final class ParDoOperator implements Operator {
   @Override
   public void start() throws Exception {
     instance.setup();
-    runner = instance.runner(StatelessStepContext.INSTANCE);
+    runner = instance.runner(new StatelessStepContext(instance.finalizer()));
     metrics.run(runner::startBundle);
   }
 

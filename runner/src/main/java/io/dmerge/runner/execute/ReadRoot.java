@@ -8,20 +8,26 @@ import org.apache.beam.sdk.values.WindowedValues;
 final class ReadRoot implements Root {
   private final BoundedSource<?> source;
   private final PipelineOptions options;
+  private final MetricsScope metrics;
   private final Receiver output;
 
-  ReadRoot(BoundedSource<?> source, PipelineOptions options, Receiver output) {
+  ReadRoot(BoundedSource<?> source, PipelineOptions options, MetricsScope metrics, Receiver output) {
     this.source = source;
     this.options = options;
+    this.metrics = metrics;
     this.output = output;
   }
 
   @Override
   public void run() throws Exception {
-    try (BoundedSource.BoundedReader<?> reader = source.createReader(options)) {
-      for (boolean more = reader.start(); more; more = reader.advance()) {
-        output.accept(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
-      }
-    }
+    // Sources may report metrics; they belong to the Read step.
+    metrics.run(
+        () -> {
+          try (BoundedSource.BoundedReader<?> reader = source.createReader(options)) {
+            for (boolean more = reader.start(); more; more = reader.advance()) {
+              output.accept(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
+            }
+          }
+        });
   }
 }

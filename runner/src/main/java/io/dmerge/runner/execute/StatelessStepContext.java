@@ -3,10 +3,20 @@ package io.dmerge.runner.execute;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
 
 /** The step context of a DoFn without state or timers: asking for either is a bug. */
 final class StatelessStepContext implements StepContext {
-  static final StatelessStepContext INSTANCE = new StatelessStepContext();
+  private final BundleFinalizer finalizer;
+
+  StatelessStepContext(BundleFinalizer finalizer) {
+    this.finalizer = finalizer;
+  }
+
+  @Override
+  public BundleFinalizer bundleFinalizer() {
+    return finalizer;
+  }
 
   @Override
   public StateInternals stateInternals() {

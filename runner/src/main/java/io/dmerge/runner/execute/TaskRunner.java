@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
+import org.apache.beam.runners.core.InMemoryBundleFinalizer;
 import org.apache.beam.runners.core.GlobalCombineFnRunners;
 import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
@@ -23,6 +24,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
 
 /**
  * Runs one task: wires the stage's fused steps into operators (in memory, no encoding between
@@ -37,6 +39,7 @@ public final class TaskRunner {
   private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
   private final List<Operator> operators = new ArrayList<>();
   private final Map<String, ShuffleWriter<WindowedValue<?>>> writers = new LinkedHashMap<>();
+  private final InMemoryBundleFinalizer finalizer = new InMemoryBundleFinalizer();
   private SideInputReader sideInputs;
 
   private TaskRunner(TaskSpec spec, Dmerge dmerge) {
@@ -73,9 +76,20 @@ public final class TaskRunner {
           regions.put(w.getKey(), ref);
         }
       }
+      finalizeBundle();
       return new TaskResult(regions, metrics);
     } finally {
       closeAll(root);
+    }
+  }
+
+  /** The task's output is registered: run the callbacks DoFns asked for, unless they expired. */
+  private void finalizeBundle() throws Exception {
+    Instant now = Instant.now();
+    for (InMemoryBundleFinalizer.Finalization f : finalizer.getAndClearFinalizations()) {
+      if (!now.isAfter(f.getExpiryTime())) {
+        f.getCallback().onBundleSuccess();
+      }
     }
   }
 
@@ -94,7 +108,7 @@ public final class TaskRunner {
   private Operator operator(Step step) {
     if (step instanceof Step.ParDo) {
       Step.ParDo p = (Step.ParDo) step;
-      return new ParDoOperator(new DoFnInstance(p, options, sideInputs, outputs(p)), scope(p));
+      return new ParDoOperator(new DoFnInstance(p, options, sideInputs, outputs(p), finalizer), scope(p));
     } else if (step instanceof Step.AssignWindows) {
       return new AssignWindowsOperator(((Step.AssignWindows) step).windowFn(), output(step));
     } else if (step instanceof Step.GroupByKey) {
@@ -126,7 +140,7 @@ public final class TaskRunner {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Root root(Step step, TaskInput input) {
     if (step instanceof Step.Read) {
-      return new ReadRoot(((TaskInput.SourceSplit) input).source(), options, output(step));
+      return new ReadRoot(((TaskInput.SourceSplit) input).source(), options, scope(step), output(step));
     } else if (step instanceof Step.Impulse) {
       Receiver out = output(step);
       return () -> out.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
@@ -149,7 +163,7 @@ public final class TaskRunner {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
       return new KeyedParDoRoot(
           reader, p, new KeyBytes(k.keyCoder()), decoder(k.parDo().inputCoder(), k.parDo().windowing()),
-          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo())), scope(k));
+          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), scope(k));
     } else if (step instanceof Step.Rebalance) {
       Step.Rebalance r = (Step.Rebalance) step;
       return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), output(step));

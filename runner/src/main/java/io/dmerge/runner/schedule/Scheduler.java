@@ -100,7 +100,7 @@ public final class Scheduler {
         }
       }
       if (fatal != null) {
-        throw new TaskFailedException(stage, fatal);
+        throw new TaskFailedException(stage, TaskFailures.userFacing(fatal));
       }
       attempts = retries;
     }
@@ -117,7 +117,7 @@ public final class Scheduler {
     Step root = stage.root();
     List<TaskInput> inputs = new ArrayList<>();
     if (root instanceof Step.Read) {
-      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), options)) {
+      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), root.name(), options, metrics)) {
         inputs.add(new TaskInput.SourceSplit(split));
       }
     } else if (root instanceof Step.Impulse) {

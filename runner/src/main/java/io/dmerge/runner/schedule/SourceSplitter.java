@@ -1,7 +1,11 @@
 package io.dmerge.runner.schedule;
 
 import io.dmerge.runner.DmergePipelineOptions;
+import io.dmerge.runner.metrics.JobMetrics;
+import java.io.Closeable;
 import java.util.List;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.io.BoundedSource;
 
 /** Splits a bounded source into about two tasks per slot, so uneven splits still balance. */
@@ -10,7 +14,18 @@ final class SourceSplitter {
 
   private SourceSplitter() {}
 
-  static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options) throws Exception {
+  /** Splits in the driver; metrics the source reports while splitting count for its Read step. */
+  static List<? extends BoundedSource<?>> split(
+      BoundedSource<?> source, String stepName, DmergePipelineOptions options, JobMetrics metrics) throws Exception {
+    MetricsContainerStepMap splitMetrics = new MetricsContainerStepMap();
+    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(splitMetrics.getContainer(stepName))) {
+      return split(source, options);
+    } finally {
+      metrics.add(splitMetrics);
+    }
+  }
+
+  private static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options) throws Exception {
     long desired;
     try {
       long size = source.getEstimatedSizeBytes(options);

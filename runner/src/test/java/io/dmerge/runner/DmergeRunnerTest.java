@@ -1,0 +1,121 @@
+package io.dmerge.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner as a user meets it: options, results, failures, cancellation, cleanup. */
+class DmergeRunnerTest {
+  @TempDir Path regions;
+  @TempDir Path spill;
+
+  private Pipeline pipeline(String... extra) {
+    String[] args = Stream.concat(
+            Stream.of("--runner=DmergeRunner", "--regionDirectory=" + regions, "--spillDirectory=" + spill), Stream.of(extra))
+        .toArray(String[]::new);
+    return Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
+  }
+
+  static final class CountingFn extends DoFn<String, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      Metrics.counter("test", "elements").inc();
+      c.output(c.element());
+    }
+  }
+
+  static final class FailingFn extends DoFn<KV<String, Iterable<Integer>>, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      throw new IllegalStateException("boom");
+    }
+  }
+
+  private long leftoverFiles() throws IOException {
+    try (Stream<Path> a = Files.walk(regions); Stream<Path> b = Files.walk(spill)) {
+      return Stream.concat(a, b).filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void runsAShuffleAndReportsMetrics() throws IOException {
+    Pipeline p = pipeline();
+    p.apply(Create.of("a", "b", "a"))
+        .apply("Counted", ParDo.of(new CountingFn()))
+        .apply(Count.perElement());
+    PipelineResult result = p.run();
+    assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
+    MetricQueryResults metrics =
+        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("test", "elements")).build());
+    assertEquals(3L, metrics.getCounters().iterator().next().getAttempted());
+    assertEquals(0, leftoverFiles(), "a finished job leaves no regions behind");
+  }
+
+  @Test
+  void userExceptionSurfacesAsItsOwnCause() throws IOException {
+    Pipeline p = pipeline();
+    p.apply(Create.of(KV.of("k", 1))).apply(GroupByKey.create()).apply(ParDo.of(new FailingFn()));
+    PipelineResult result = p.run();
+    Pipeline.PipelineExecutionException e = assertThrows(Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
+    assertTrue(e.getCause() instanceof IllegalStateException);
+    assertEquals("boom", e.getCause().getMessage());
+    assertEquals(PipelineResult.State.FAILED, result.getState());
+    assertEquals(0, leftoverFiles(), "a failed job leaves no regions behind");
+  }
+
+  @Test
+  void waitWithTimeoutReturnsNullThenCancelStopsTheJob() throws IOException {
+    Pipeline p = pipeline();
+    p.apply(Create.of(1, 2))
+        .apply(
+            MapElements.into(TypeDescriptors.integers())
+                .via(
+                    (Integer x) -> {
+                      try {
+                        Thread.sleep(60_000);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      return x;
+                    }));
+    PipelineResult result = p.run();
+    assertNull(result.waitUntilFinish(Duration.millis(200)));
+    assertEquals(PipelineResult.State.RUNNING, result.getState());
+    assertEquals(PipelineResult.State.CANCELLED, result.cancel());
+    assertSame(PipelineResult.State.CANCELLED, result.waitUntilFinish(Duration.standardSeconds(30)));
+    assertEquals(0, leftoverFiles(), "a cancelled job leaves no regions behind");
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipeline("--executor=mainframe").run());
+    assertTrue(e.getMessage().contains("--executor"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> pipeline("--parallelism=0").run());
+    assertTrue(e.getMessage().contains("--parallelism"), e.getMessage());
+  }
+}
