@@ -64,14 +64,14 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     JobMetrics metrics = new JobMetrics();
     DmergePipelineResult result = new DmergePipelineResult(metrics);
     String jobId = "job-" + UUID.randomUUID();
-    Dmerge dmerge =
-        ShmDmerge.create(
-            new ShmConfig(
-                jobId, Path.of(options.getRegionDirectory()), Path.of(options.getSpillDirectory()),
-                options.getRegionMemoryBudget(), ShmConfig.localNode()));
+    ShmConfig regions =
+        new ShmConfig(
+            jobId, Path.of(options.getRegionDirectory()), Path.of(options.getSpillDirectory()),
+            options.getRegionMemoryBudget(), ShmConfig.localNode());
+    Dmerge dmerge = ShmDmerge.create(regions);
     TaskExecutor executor;
     try {
-      executor = ExecutorKind.parse(options.getExecutor()).create(options, dmerge);
+      executor = ExecutorKind.parse(options.getExecutor()).create(options, dmerge, regions);
     } catch (RuntimeException e) {
       dmerge.close();
       throw e;
@@ -81,18 +81,23 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     Thread job =
         new Thread(
             () -> {
+              PipelineResult.State state = PipelineResult.State.DONE;
+              Throwable failure = null;
               try {
                 scheduler.run();
-                result.complete(PipelineResult.State.DONE, null);
               } catch (CancellationException e) {
-                result.complete(PipelineResult.State.CANCELLED, null);
+                state = PipelineResult.State.CANCELLED;
               } catch (Throwable t) {
-                Throwable cause = t instanceof Scheduler.TaskFailedException ? t.getCause() : t;
                 LOG.debug("job {} failed", jobId, t);
-                result.complete(PipelineResult.State.FAILED, cause);
-              } finally {
+                state = PipelineResult.State.FAILED;
+                failure = t instanceof Scheduler.TaskFailedException ? t.getCause() : t;
+              }
+              // Release the job's regions before anyone waiting learns that the job has ended.
+              try {
                 executor.close();
+              } finally {
                 dmerge.close();
+                result.complete(state, failure);
               }
             },
             "dmerge-" + jobId);

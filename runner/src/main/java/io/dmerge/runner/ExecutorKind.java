@@ -2,7 +2,10 @@ package io.dmerge.runner;
 
 import io.dmerge.runner.execute.InProcessExecutor;
 import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.runner.execute.process.ProcessExecutor;
 import io.dmerge.shuffle.Dmerge;
+import io.dmerge.shuffle.shm.ShmConfig;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -10,24 +13,24 @@ import java.util.Locale;
 enum ExecutorKind {
   INPROCESS {
     @Override
-    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
       return new InProcessExecutor(dmerge, options.getParallelism());
     }
   },
   PROCESS {
     @Override
-    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
-      throw new UnsupportedOperationException("--executor=process is not available in this build");
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
+      return new ProcessExecutor(regions, options.getParallelism(), List.of());
     }
   },
   KUBERNETES {
     @Override
-    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge) {
+    TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
       throw new UnsupportedOperationException("--executor=kubernetes is not available in this build");
     }
   };
 
-  abstract TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge);
+  abstract TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions);
 
   static ExecutorKind parse(String name) {
     try {

@@ -28,6 +28,7 @@ import org.apache.beam.sdk.values.PCollectionView;
  * and side inputs, and retries attempts that failed outside user code up to --maxTaskAttempts.
  */
 public final class Scheduler {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Scheduler.class);
   private final StagePlan plan;
   private final DmergePipelineOptions options;
   private final SerializablePipelineOptions serializedOptions;
@@ -55,7 +56,10 @@ public final class Scheduler {
   public void run() throws Exception {
     for (Stage stage : plan.stages()) {
       checkNotCancelled();
-      for (TaskResult result : runStage(stage)) {
+      long start = System.nanoTime();
+      List<TaskResult> results = runStage(stage);
+      LOG.debug("{} done: {} tasks in {} ms", stage, results.size(), (System.nanoTime() - start) / 1_000_000);
+      for (TaskResult result : results) {
         metrics.add(result.metrics());
         result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new ArrayList<>()).add(ref));
       }

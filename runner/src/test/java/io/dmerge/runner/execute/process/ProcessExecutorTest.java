@@ -1,0 +1,112 @@
+package io.dmerge.runner.execute.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tasks in separate worker JVMs exchange data only through Dmerge regions. */
+class ProcessExecutorTest {
+  @TempDir Path regions;
+  @TempDir Path spill;
+  @TempDir Path markers;
+
+  private Pipeline pipeline() {
+    return Pipeline.create(
+        PipelineOptionsFactory.fromArgs(
+                "--runner=DmergeRunner", "--executor=process", "--parallelism=2", "--maxTaskAttempts=3",
+                "--regionDirectory=" + regions, "--spillDirectory=" + spill)
+            .create());
+  }
+
+  private long leftoverFiles() throws IOException {
+    try (Stream<Path> a = Files.walk(regions); Stream<Path> b = Files.walk(spill)) {
+      return Stream.concat(a, b).filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void shuffleAndSideInputAcrossWorkerProcesses() throws IOException {
+    Pipeline p = pipeline();
+    PCollection<Integer> numbers = p.apply(Create.of(1, 2, 3, 4, 5, 6));
+    PCollectionView<Integer> total = numbers.apply(Sum.integersGlobally().asSingletonView());
+    PCollection<KV<String, Long>> counts =
+        numbers.apply(ParDo.of(new Parity())).apply(Count.perKey());
+    PAssert.that(counts).containsInAnyOrder(KV.of("even", 3L), KV.of("odd", 3L));
+    PCollection<Integer> scaled = numbers.apply("Scale", ParDo.of(new TimesSide(total)).withSideInputs(total));
+    PAssert.that(scaled).containsInAnyOrder(21, 42, 63, 84, 105, 126);
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertEquals(0, leftoverFiles());
+  }
+
+  @Test
+  void aWorkerThatDiesMidTaskIsReplacedAndItsTaskRetried() throws IOException {
+    Pipeline p = pipeline();
+    PCollection<KV<String, Iterable<Integer>>> grouped =
+        p.apply(Create.of(KV.of("a", 1), KV.of("a", 2), KV.of("b", 3)))
+            .apply(GroupByKey.create())
+            .apply(ParDo.of(new DieOnceFn(markers.resolve("died").toString())));
+    PAssert.that(grouped.apply(Count.globally())).containsInAnyOrder(2L);
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertTrue(Files.exists(markers.resolve("died")), "the first attempt really killed its worker");
+    assertEquals(0, leftoverFiles());
+  }
+
+  static final class Parity extends DoFn<Integer, KV<String, Integer>> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(KV.of(c.element() % 2 == 0 ? "even" : "odd", c.element()));
+    }
+  }
+
+  static final class TimesSide extends DoFn<Integer, Integer> {
+    private final PCollectionView<Integer> side;
+
+    TimesSide(PCollectionView<Integer> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element() * c.sideInput(side));
+    }
+  }
+
+  /** Kills its own JVM the first time any task runs it, as a crashing pod would. */
+  static final class DieOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
+    private final String marker;
+
+    DieOnceFn(String marker) {
+      this.marker = marker;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws IOException {
+      Path m = Path.of(marker);
+      if (!Files.exists(m)) {
+        Files.createFile(m);
+        Runtime.getRuntime().halt(137);
+      }
+      c.output(c.element());
+    }
+  }
+}
