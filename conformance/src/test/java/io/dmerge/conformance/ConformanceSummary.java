@@ -36,6 +36,8 @@ public final class ConformanceSummary implements TestExecutionListener {
 
   @Override
   public void testPlanExecutionFinished(TestPlan plan) {
+    String label = System.getProperty("conformance.label", "conformance");
+    System.out.println("Beam ValidatesRunner (" + label + ")");
     System.out.println("Conformance: " + passed.get() + " passed, " + failed.get() + " failed, " + skipped.get() + " skipped");
   }
 }

@@ -17,6 +17,7 @@ import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,20 @@ class DmergeRunnerTest {
     assertEquals(PipelineResult.State.CANCELLED, result.cancel());
     assertSame(PipelineResult.State.CANCELLED, result.waitUntilFinish(Duration.standardSeconds(30)));
     assertEquals(0, leftoverFiles(), "a cancelled job leaves no regions behind");
+  }
+
+  @Test
+  void aShuffleBeyondTheMemoryBudgetSpillsToDiskAndCompletes() throws IOException {
+    Pipeline p = pipeline("--regionMemoryBudget=0", "--parallelism=2");
+    PCollection<KV<Integer, Long>> counts =
+        p.apply(Create.of(java.util.stream.IntStream.range(0, 5000).boxed().collect(java.util.stream.Collectors.toList())))
+            .apply(MapElements.into(TypeDescriptors.integers()).via((Integer x) -> x % 7))
+            .apply(Count.perElement());
+    PAssert.that(counts)
+        .containsInAnyOrder(
+            KV.of(0, 715L), KV.of(1, 715L), KV.of(2, 714L), KV.of(3, 714L), KV.of(4, 714L), KV.of(5, 714L), KV.of(6, 714L));
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertEquals(0, leftoverFiles());
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
 import org.apache.beam.runners.core.NullSideInputReader;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -20,7 +21,9 @@ import org.joda.time.Instant;
 /**
  * Combiner lifting, producer side: folds each (key, window) into an accumulator in memory and
  * writes only the accumulators to the shuffle, so a word count ships one record per distinct word
- * and task instead of one per word.
+ * and task instead of one per word. Keys are compared by their coder's structural value (the key
+ * itself for coders consistent with equals), so the hot path never encodes; each key is encoded once,
+ * when its accumulator is written.
  */
 final class PartialCombineOperator implements Operator {
   /** Beyond this many live accumulators the table is flushed, bounding memory for high-cardinality keys. */
@@ -28,6 +31,7 @@ final class PartialCombineOperator implements Operator {
 
   private final ShuffleWriter<WindowedValue<?>> writer;
   private final KeyBytes<Object> keys;
+  private final Coder<Object> keyCoder;
   private final GlobalCombineFnRunner<Object, Object, ?> fn;
   private final TimestampCombiner timestampCombiner;
   private final PipelineOptions options;
@@ -37,12 +41,14 @@ final class PartialCombineOperator implements Operator {
   PartialCombineOperator(
       ShuffleWriter<WindowedValue<?>> writer,
       KeyBytes<Object> keys,
+      Coder<Object> keyCoder,
       GlobalCombineFnRunner<Object, Object, ?> fn,
       TimestampCombiner timestampCombiner,
       PipelineOptions options,
       MetricsScope metrics) {
     this.writer = writer;
     this.keys = keys;
+    this.keyCoder = keyCoder;
     this.fn = fn;
     this.timestampCombiner = timestampCombiner;
     this.options = options;
@@ -52,27 +58,29 @@ final class PartialCombineOperator implements Operator {
   @Override
   public void accept(WindowedValue<?> element) throws Exception {
     KV<?, ?> kv = (KV<?, ?>) element.getValue();
-    byte[] key = keys.encode(kv.getKey());
-    for (BoundedWindow window : element.getWindows()) {
-      List<BoundedWindow> windows = List.of(window);
-      Instant ts = timestampCombiner.assign(window, element.getTimestamp());
-      KeyAndWindow kw = new KeyAndWindow(key, window);
-      Partial p = table.get(kw);
-      if (p == null) {
-        p = new Partial();
-        Partial created = p;
-        metrics.run(() -> created.accumulator = fn.createAccumulator(options, NullSideInputReader.empty(), windows));
-        p.timestamp = ts;
-        table.put(kw, p);
-      } else {
-        p.timestamp = timestampCombiner.combine(p.timestamp, ts);
-      }
-      Partial target = p;
-      metrics.run(() -> target.accumulator = fn.addInput(target.accumulator, kv.getValue(), options, NullSideInputReader.empty(), windows));
-    }
+    Object structural = keyCoder.structuralValue(kv.getKey());
+    metrics.run(
+        () -> {
+          for (BoundedWindow window : element.getWindows()) {
+            add(kv, structural, window, element.getTimestamp());
+          }
+        });
     if (table.size() >= MAX_ENTRIES) {
       flush();
     }
+  }
+
+  private void add(KV<?, ?> kv, Object structural, BoundedWindow window, Instant timestamp) {
+    Instant ts = timestampCombiner.assign(window, timestamp);
+    KeyAndWindow kw = new KeyAndWindow(structural, window);
+    Partial p = table.get(kw);
+    if (p == null) {
+      p = new Partial(kv.getKey(), window, fn.createAccumulator(options, NullSideInputReader.empty(), List.of(window)), ts);
+      table.put(kw, p);
+    } else {
+      p.timestamp = timestampCombiner.combine(p.timestamp, ts);
+    }
+    p.accumulator = fn.addInput(p.accumulator, kv.getValue(), options, NullSideInputReader.empty(), p.windows);
   }
 
   @Override
@@ -81,9 +89,8 @@ final class PartialCombineOperator implements Operator {
   }
 
   private void flush() throws Exception {
-    for (Map.Entry<KeyAndWindow, Partial> e : table.entrySet()) {
-      Partial p = e.getValue();
-      writer.write(e.getKey().key, WindowedValues.of(p.accumulator, p.timestamp, e.getKey().window, PaneInfo.NO_FIRING));
+    for (Partial p : table.values()) {
+      writer.write(keys.encode(p.key), WindowedValues.of(p.accumulator, p.timestamp, p.windows.get(0), PaneInfo.NO_FIRING));
     }
     table.clear();
   }
@@ -94,20 +101,29 @@ final class PartialCombineOperator implements Operator {
   }
 
   private static final class Partial {
+    final Object key;
+    final List<BoundedWindow> windows;
     Object accumulator;
     Instant timestamp;
+
+    Partial(Object key, BoundedWindow window, Object accumulator, Instant timestamp) {
+      this.key = key;
+      this.windows = List.of(window);
+      this.accumulator = accumulator;
+      this.timestamp = timestamp;
+    }
   }
 
-  /** An encoded key and a window; equality by key bytes. */
-  static final class KeyAndWindow {
-    final byte[] key;
+  /** A key's structural value and a window. */
+  private static final class KeyAndWindow {
+    final Object key;
     final BoundedWindow window;
     private final int hash;
 
-    KeyAndWindow(byte[] key, BoundedWindow window) {
+    KeyAndWindow(Object key, BoundedWindow window) {
       this.key = key;
       this.window = window;
-      this.hash = 31 * java.util.Arrays.hashCode(key) + window.hashCode();
+      this.hash = 31 * Objects.hashCode(key) + window.hashCode();
     }
 
     @Override
@@ -116,7 +132,7 @@ final class PartialCombineOperator implements Operator {
         return false;
       }
       KeyAndWindow other = (KeyAndWindow) o;
-      return hash == other.hash && java.util.Arrays.equals(key, other.key) && Objects.equals(window, other.window);
+      return hash == other.hash && Objects.equals(key, other.key) && window.equals(other.window);
     }
 
     @Override

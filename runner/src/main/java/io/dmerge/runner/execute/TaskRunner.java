@@ -123,6 +123,7 @@ public final class TaskRunner {
       return new PartialCombineOperator(
           writer(c, c.accumulatorCoder(), c.windowing(), spec.partitions()),
           new KeyBytes(c.keyCoder()),
+          (Coder) c.keyCoder(),
           (GlobalCombineFnRunner) GlobalCombineFnRunners.create(c.fn()),
           c.windowing().getTimestampCombiner(),
           options,
