@@ -12,15 +12,24 @@
 #                           mounted inside; <cwd> = directory qemu-test.sh was
 #                           started from).  Counted as test "guest_java_test".
 #   DMERGE_GUEST_TIMEOUT    seconds for that command (default 150)
-#   DMERGE_QEMU_TIMEOUT     seconds for the whole guest run (default 300)
+#   DMERGE_QEMU_TIMEOUT     seconds for the whole guest run (default 420)
 #   DMERGE_QEMU_MEM         guest memory (default 2G)
 #   DMERGE_BUILD_DIR        build directory (default kmod/build)
-#   DMERGE_SKIP_JAVA=1      skip the guest "java -version" check
+#   DMERGE_SKIP_JAVA=1      skip the guest "java -version" check and the Java round trip
+#   DMERGE_SKIP_JAVA_ROUNDTRIP=1  skip only the Java round trip (KmodGuestMain)
+#   DMERGE_ROUNDTRIP_TIMEOUT seconds for the Java round trip (default 150)
+#
+# Unless skipped, the Java binding (shuffle/, io.dmerge.shuffle.kmod) is compiled
+# on the host into build/java (javac; the dependency class path comes from
+# "mvn -o dependency:build-classpath", cached in build/java/deps.classpath) and
+# the guest runs io.dmerge.shuffle.kmod.KmodGuestMain after the C tests: a
+# register/rmap round trip between two JVMs through /dev/dmerge, one
+# "PASS: java_kmod_*" line per check.
 set -uo pipefail
 
 KMOD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${DMERGE_BUILD_DIR:-$KMOD_DIR/build}
-QEMU_TIMEOUT=${DMERGE_QEMU_TIMEOUT:-300}
+QEMU_TIMEOUT=${DMERGE_QEMU_TIMEOUT:-420}
 GUEST_TIMEOUT=${DMERGE_GUEST_TIMEOUT:-150}
 QEMU_MEM=${DMERGE_QEMU_MEM:-2G}
 WORKDIR=$(pwd)
@@ -74,6 +83,61 @@ make -s -C "$KMOD_DIR" BUILD="$BUILD" KVER="$KVER" all 2>&1 | grep -v 'Skipping 
 [ "$(modinfo -F vermagic "$BUILD/dmerge.ko" | awk '{print $1}')" = "$KVER" ] || die "vermagic mismatch"
 log "built module, library and tests"
 
+# ---- 3b. Java binding round trip (compiled here, run in the guest) ----------
+REPO=$(cd "$KMOD_DIR/.." && pwd)
+JBUILD=$BUILD/java
+RT_TIMEOUT=${DMERGE_ROUNDTRIP_TIMEOUT:-150}
+RT_CMD=""
+HOST_FAILS=""
+build_java_roundtrip() {
+	local deps=$JBUILD/deps.classpath javac
+	javac=$(dirname "$JAVA")/javac
+	[ -x "$javac" ] || { echo "no $javac" >&2; return 1; }
+	command -v mvn >/dev/null || { echo "no mvn" >&2; return 1; }
+	mkdir -p "$JBUILD"
+	# Only the poms decide the dependency class path: skip Maven while they are unchanged.
+	if [ ! -s "$deps" ] || [ "$REPO/pom.xml" -nt "$deps" ] || [ "$REPO/shuffle/pom.xml" -nt "$deps" ]; then
+		# -f shuffle/pom.xml, not -pl: the other modules' poms are not even read.
+		if ! (cd "$REPO" && mvn -o -q -B -f shuffle/pom.xml dependency:build-classpath \
+			-Dmdep.outputFile="$deps.new" -Dmdep.includeScope=test) >"$JBUILD/mvn.log" 2>&1 ||
+			[ ! -s "$deps.new" ]; then
+			tail -20 "$JBUILD/mvn.log" >&2
+			[ -s "$deps" ] || return 1
+			log "mvn dependency:build-classpath failed; using the previous $deps"
+		else
+			mv "$deps.new" "$deps"
+		fi
+	fi
+	# javac into build/java, not mvn into shuffle/target: leaves the module's own build alone.
+	# Skipped while no source (and not the class path) changed since the last compile.
+	{ find "$REPO/shuffle/src/main/java" -name '*.java'
+	  find "$REPO/shuffle/src/test/java/io/dmerge/shuffle/kmod" -name '*.java'; } | sort >"$JBUILD/sources.new"
+	if [ ! -f "$JBUILD/classes.stamp" ] || ! cmp -s "$JBUILD/sources.new" "$JBUILD/sources" ||
+		[ -n "$(find "$deps" $(cat "$JBUILD/sources.new") -newer "$JBUILD/classes.stamp" | head -1)" ]; then
+		mv "$JBUILD/sources.new" "$JBUILD/sources"
+		rm -rf "$JBUILD/classes" "$JBUILD/classes.stamp"
+		mkdir -p "$JBUILD/classes"
+		touch "$JBUILD/classes.stamp.new"
+		"$javac" -nowarn -XDsuppressNotes -encoding UTF-8 --release 17 -d "$JBUILD/classes" -cp "$(cat "$deps")" \
+			@"$JBUILD/sources" >"$JBUILD/javac.log" 2>&1 || { tail -30 "$JBUILD/javac.log" >&2; return 1; }
+		mv "$JBUILD/classes.stamp.new" "$JBUILD/classes.stamp"
+	else
+		rm -f "$JBUILD/sources.new"
+	fi
+	# jna.platform.library.path: JNA would otherwise fork "ldconfig -p", slow without KVM.
+	RT_CMD="$JAVA -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xmx512m"
+	RT_CMD+=" -Djna.tmpdir=/tmp/jna -Djna.platform.library.path=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu"
+	RT_CMD+=" -cp $JBUILD/classes:$(cat "$deps") io.dmerge.shuffle.kmod.KmodGuestMain /dev/dmerge"
+}
+if [ "${DMERGE_SKIP_JAVA:-0}" != 1 ] && [ "${DMERGE_SKIP_JAVA_ROUNDTRIP:-0}" != 1 ]; then
+	if build_java_roundtrip; then
+		log "compiled the Java round trip into $JBUILD"
+	else
+		log "could not compile the Java round trip (see $JBUILD)"
+		HOST_FAILS+="FAIL: java_kmod_roundtrip_build: see $JBUILD/*.log"$'\n'
+	fi
+fi
+
 # ---- 4. initramfs -----------------------------------------------------------
 ROOT=$BUILD/initramfs
 rm -rf "$ROOT"
@@ -117,6 +181,10 @@ done
 	printf 'GUEST_TIMEOUT=%q\n' "$GUEST_TIMEOUT"
 	printf 'SKIP_JAVA=%q\n' "${DMERGE_SKIP_JAVA:-0}"
 } >"$ROOT/etc/dmerge.conf"
+if [ -n "$RT_CMD" ]; then
+	printf 'RT_TIMEOUT=%q\n' "$RT_TIMEOUT" >>"$ROOT/etc/dmerge.conf"
+	printf '%s\n' "$RT_CMD" >"$ROOT/etc/java-roundtrip.cmd"
+fi
 if [ -n "${DMERGE_GUEST_JAVA_TEST:-}" ]; then
 	printf '%s\n' "$DMERGE_GUEST_JAVA_TEST" >"$ROOT/etc/guest-java-test.cmd"
 	log "guest extra command: $DMERGE_GUEST_JAVA_TEST"
@@ -193,6 +261,17 @@ if [ $HOST_OK = 1 ] && [ "$SKIP_JAVA" != 1 ]; then
 	fi
 fi
 
+if [ -f /etc/java-roundtrip.cmd ]; then
+	if [ $HOST_OK = 1 ] && [ -c /dev/dmerge ]; then
+		echo "java_kmod_roundtrip: running (timeout ${RT_TIMEOUT}s)"
+		run_chroot "$RT_TIMEOUT" "$(cat /etc/java-roundtrip.cmd)"
+		rc=$?
+		[ $rc = 0 ] && res PASS java_kmod_roundtrip_exit || res FAIL java_kmod_roundtrip_exit "exit $rc"
+	else
+		res FAIL java_kmod_roundtrip_exit "no host root or no /dev/dmerge"
+	fi
+fi
+
 if [ -f /etc/guest-java-test.cmd ]; then
 	if [ $HOST_OK = 1 ]; then
 		echo "guest_java_test: running (timeout ${GUEST_TIMEOUT}s): $(cat /etc/guest-java-test.cmd)"
@@ -243,7 +322,8 @@ log "qemu exited with $QEMU_RC"
 # ---- 6. results -------------------------------------------------------------
 passed=$(grep -cE '^PASS: ' "$GUEST_LOG")
 failed=$(grep -cE '^FAIL: ' "$GUEST_LOG")
-extra=""
+extra="$HOST_FAILS"
+[ -z "$HOST_FAILS" ] || failed=$((failed + $(printf '%s' "$HOST_FAILS" | grep -c '^FAIL: ')))
 if ! grep -q '^DMERGE-GUEST-DONE' "$GUEST_LOG"; then
 	if [ "$QEMU_RC" = 124 ]; then why="timeout after ${QEMU_TIMEOUT}s"; else why="qemu exit $QEMU_RC"; fi
 	extra+="FAIL: guest_completed: $why"$'\n'

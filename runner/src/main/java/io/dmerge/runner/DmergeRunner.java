@@ -8,7 +8,7 @@ import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.runner.translate.PipelineTranslator;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.shm.ShmConfig;
-import io.dmerge.shuffle.shm.ShmDmerge;
+import io.dmerge.shuffle.Dmerges;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -68,7 +68,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
         new ShmConfig(
             jobId, Path.of(options.getRegionDirectory()), Path.of(options.getSpillDirectory()),
             options.getRegionMemoryBudget(), ShmConfig.localNode());
-    Dmerge dmerge = ShmDmerge.create(regions);
+    Dmerge dmerge = Dmerges.open(regions);
     TaskExecutor executor;
     try {
       executor = ExecutorKind.parse(options.getExecutor()).create(options, dmerge, regions);

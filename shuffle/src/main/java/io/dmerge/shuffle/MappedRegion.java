@@ -10,12 +10,16 @@ import java.util.List;
 
 /**
  * A consumer's read-only mapping of a registered region: the producer's pages, not a copy. Views
- * handed out stay valid until {@link #close()}.
+ * handed out stay valid until {@link #close()}. Backed either by the region's file (mapped lazily
+ * in {@link Windows}) or by a {@link NativeMapping} that a transport already mapped (the kernel
+ * module's rmap).
  */
 public final class MappedRegion implements AutoCloseable {
   private final RegionMeta meta;
+  /** Exactly one of {@code channel} (file-backed, mapped lazily) and {@code mapping} is set. */
   private final FileChannel channel;
-  private final List<MappedByteBuffer> windows = new ArrayList<>();
+  private final NativeMapping mapping;
+  private final List<ByteBuffer> windows = new ArrayList<>();
   private final List<MappedByteBuffer> oversized = new ArrayList<>();
   private boolean closed;
 
@@ -23,6 +27,22 @@ public final class MappedRegion implements AutoCloseable {
   public MappedRegion(RegionMeta meta, FileChannel channel) {
     this.meta = meta;
     this.channel = channel;
+    this.mapping = null;
+  }
+
+  /**
+   * Serves the region from a range that is already mapped (for example by the kernel module's
+   * rmap); takes ownership of the mapping and unmaps it on {@link #close()}.
+   */
+  public MappedRegion(RegionMeta meta, NativeMapping mapping) {
+    if (mapping.length() < meta.size()) {
+      mapping.close();
+      throw new DmergeException(
+          "mapping of region " + meta.id() + " has " + mapping.length() + " bytes, less than its size " + meta.size());
+    }
+    this.meta = meta;
+    this.channel = null;
+    this.mapping = mapping;
   }
 
   public RegionMeta meta() {
@@ -46,6 +66,9 @@ public final class MappedRegion implements AutoCloseable {
       return ByteBuffer.allocate(0);
     }
     if (!Windows.within(offset, length)) {
+      if (mapping != null) {
+        return mapping.view(offset, length).asReadOnlyBuffer();
+      }
       MappedByteBuffer big = map(offset, length);
       oversized.add(big);
       return big.asReadOnlyBuffer();
@@ -54,10 +77,11 @@ public final class MappedRegion implements AutoCloseable {
     while (windows.size() <= index) {
       windows.add(null);
     }
-    MappedByteBuffer w = windows.get(index);
+    ByteBuffer w = windows.get(index);
     if (w == null) {
       long start = (long) index * Windows.SIZE;
-      w = map(start, Math.min(Windows.SIZE, meta.size() - start));
+      int windowLength = (int) Math.min(Windows.SIZE, meta.size() - start);
+      w = mapping != null ? mapping.view(start, windowLength) : map(start, windowLength);
       windows.set(index, w);
     }
     return w.slice((int) (offset - (long) index * Windows.SIZE), length).asReadOnlyBuffer();
@@ -77,6 +101,12 @@ public final class MappedRegion implements AutoCloseable {
       return;
     }
     closed = true;
+    if (mapping != null) {
+      // Views of a native mapping own nothing; the one munmap below drops the whole range.
+      windows.clear();
+      mapping.close();
+      return;
+    }
     windows.forEach(Unmapper::unmap);
     oversized.forEach(Unmapper::unmap);
     windows.clear();

@@ -4,6 +4,8 @@ import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.InMemoryStateInternals;
@@ -16,15 +18,24 @@ import org.apache.beam.runners.core.triggers.TriggerStateMachines;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.construction.TriggerTranslation;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
 
 /**
  * Consumer side of GroupByKey: merges one partition from all producers, then runs runners-core's
  * ReduceFnRunner per key so windowing, merging windows, triggers and allowed lateness behave as
  * Beam specifies. In batch the whole input is present, so the watermark jumps to the end of time
  * after the elements and every remaining timer fires.
+ *
+ * <p>The common case — windows that never merge, default trigger — has exactly one on-time pane
+ * per key and window, so it is grouped directly, without per-key state and timers.
  */
 final class GroupByKeyRoot implements Root {
   private final ShuffleReader reader;
@@ -58,6 +69,35 @@ final class GroupByKeyRoot implements Root {
 
   @Override
   public void run() throws Exception {
+    if (windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger) {
+      groupByWindow();
+    } else {
+      reduce();
+    }
+  }
+
+  private void groupByWindow() throws Exception {
+    TimestampCombiner timestamps = windowing.getTimestampCombiner();
+    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
+      Object key = keys.decode(group.getKey());
+      Map<BoundedWindow, List<Object>> grouped = new LinkedHashMap<>();
+      Map<BoundedWindow, Instant> outputTimes = new HashMap<>();
+      for (ByteBuffer v : group.getValue()) {
+        WindowedValue<Object> element = values.decode(v);
+        for (BoundedWindow w : element.getWindows()) {
+          grouped.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
+          outputTimes.merge(w, timestamps.assign(w, element.getTimestamp()), timestamps::combine);
+        }
+      }
+      for (Map.Entry<BoundedWindow, List<Object>> w : grouped.entrySet()) {
+        output.accept(
+            WindowedValues.of(
+                KV.of(key, w.getValue()), outputTimes.get(w.getKey()), w.getKey(), PaneInfo.ON_TIME_AND_ONLY_FIRING));
+      }
+    }
+  }
+
+  private void reduce() throws Exception {
     ExecutableTriggerStateMachine trigger =
         ExecutableTriggerStateMachine.create(
             TriggerStateMachines.stateMachineForTrigger(TriggerTranslation.toProto(windowing.getTrigger())));

@@ -16,11 +16,20 @@ final class MetricsScope {
   }
 
   void run(Body body) throws Exception {
-    MetricsContainer previous = MetricsEnvironment.setCurrentContainer(container);
+    MetricsContainer previous = enter();
     try {
       body.run();
     } finally {
-      MetricsEnvironment.setCurrentContainer(previous);
+      exit(previous);
     }
+  }
+
+  /** For per-element paths: makes the step's container current and returns the caller's. */
+  MetricsContainer enter() {
+    return MetricsEnvironment.setCurrentContainer(container);
+  }
+
+  static void exit(MetricsContainer previous) {
+    MetricsEnvironment.setCurrentContainer(previous);
   }
 }

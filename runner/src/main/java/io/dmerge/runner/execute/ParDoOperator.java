@@ -1,6 +1,7 @@
 package io.dmerge.runner.execute;
 
 import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /** A stateless ParDo, fused: elements arrive as objects and leave through the output router. */
@@ -23,8 +24,13 @@ final class ParDoOperator implements Operator {
 
   @Override
   @SuppressWarnings("unchecked")
-  public void accept(WindowedValue<?> element) throws Exception {
-    metrics.run(() -> runner.processElement((WindowedValue<Object>) element));
+  public void accept(WindowedValue<?> element) {
+    MetricsContainer previous = metrics.enter();
+    try {
+      runner.processElement((WindowedValue<Object>) element);
+    } finally {
+      MetricsScope.exit(previous);
+    }
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -59,12 +60,14 @@ final class PartialCombineOperator implements Operator {
   public void accept(WindowedValue<?> element) throws Exception {
     KV<?, ?> kv = (KV<?, ?>) element.getValue();
     Object structural = keyCoder.structuralValue(kv.getKey());
-    metrics.run(
-        () -> {
-          for (BoundedWindow window : element.getWindows()) {
-            add(kv, structural, window, element.getTimestamp());
-          }
-        });
+    MetricsContainer previous = metrics.enter();
+    try {
+      for (BoundedWindow window : element.getWindows()) {
+        add(kv, structural, window, element.getTimestamp());
+      }
+    } finally {
+      MetricsScope.exit(previous);
+    }
     if (table.size() >= MAX_ENTRIES) {
       flush();
     }

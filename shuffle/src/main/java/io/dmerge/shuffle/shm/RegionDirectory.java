@@ -128,6 +128,17 @@ final class RegionDirectory {
     return Files.exists(metaFile(id));
   }
 
+  /** The registered size of {@code id} from its meta file, or -1 if it is not registered here. */
+  long registeredSize(String id) {
+    try {
+      return Long.parseLong(Files.readString(metaFile(id), StandardCharsets.UTF_8).split("\n")[0]);
+    } catch (NoSuchFileException e) {
+      return -1;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   MappedRegion rmap(RegionMeta meta, AccessKey key) {
     String[] lines;
     try {

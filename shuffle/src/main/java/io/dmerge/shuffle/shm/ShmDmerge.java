@@ -103,6 +103,20 @@ public final class ShmDmerge implements Dmerge {
     return memory.bytesInUse() + spill.bytesInUse();
   }
 
+  /** Whether {@code buffer} lives in the memory-backed directory (not spilled to disk). */
+  public boolean inMemory(RegionBuffer buffer) {
+    return memory.holds(buffer);
+  }
+
+  /**
+   * The size recorded when {@code id} was registered, or -1 if it is not registered (never, not
+   * yet, or released). Lets another transport that maps the region itself report its exact size.
+   */
+  public long registeredSize(String id) {
+    long size = memory.registeredSize(id);
+    return size >= 0 ? size : spill.registeredSize(id);
+  }
+
   /** Bytes held in the memory-backed directory; the rest went to the spill directory. */
   public long memoryBytes() {
     return memory.bytesInUse();

@@ -6,11 +6,12 @@ import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,36 +20,40 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Runs tasks in worker JVMs on this machine, the shape of pods on one node: they share nothing with
  * the driver or each other but the job's Dmerge regions. A worker that dies is replaced, and its
- * attempt fails as lost so the scheduler retries it.
+ * attempt fails as lost so the scheduler retries it. Workers come from, and go back to, the
+ * driver's {@link WorkerPool}.
  */
 public final class ProcessExecutor implements TaskExecutor {
-  private final ShmConfig config;
+  private final ShmConfig job;
   private final List<String> jvmArgs;
   private final BlockingQueue<WorkerProcess> idle = new LinkedBlockingQueue<>();
   private final Set<WorkerProcess> busy = ConcurrentHashMap.newKeySet();
-  private final List<WorkerProcess> all = new ArrayList<>();
   private final ExecutorService dispatch;
 
-  public ProcessExecutor(ShmConfig config, int workers, List<String> jvmArgs) {
-    this.config = config;
+  public ProcessExecutor(ShmConfig job, int workers, List<String> jvmArgs) {
+    this.job = job;
     this.jvmArgs = jvmArgs;
-    this.dispatch = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "dmerge-dispatch");
-      t.setDaemon(true);
-      return t;
-    });
+    this.dispatch =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "dmerge-dispatch");
+              t.setDaemon(true);
+              return t;
+            });
     for (int i = 0; i < workers; i++) {
-      idle.add(startWorker());
+      idle.add(attachedWorker());
     }
   }
 
-  private synchronized WorkerProcess startWorker() {
+  private WorkerProcess attachedWorker() {
+    WorkerProcess w = WorkerPool.SHARED.acquire(jvmArgs);
     try {
-      WorkerProcess w = WorkerProcess.start(config, jvmArgs);
-      all.add(w);
+      w.attach(job);
       return w;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start a Dmerge worker JVM", e);
+      w.kill();
+      throw new UncheckedIOException("cannot attach worker " + w.pid() + " to job " + job.jobId(), e);
     }
   }
 
@@ -61,7 +66,7 @@ public final class ProcessExecutor implements TaskExecutor {
             worker = idle.take();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("interrupted waiting for a worker");
+            throw new CancellationException("interrupted waiting for a worker");
           }
           busy.add(worker);
           try {
@@ -69,10 +74,10 @@ public final class ProcessExecutor implements TaskExecutor {
           } catch (RuntimeException e) {
             throw e;
           } catch (Exception e) {
-            throw new java.util.concurrent.CompletionException(e);
+            throw new CompletionException(e);
           } finally {
             busy.remove(worker);
-            idle.add(worker.isAlive() ? worker : startWorker());
+            idle.add(worker.isAlive() ? worker : attachedWorker());
           }
         },
         dispatch);
@@ -84,9 +89,12 @@ public final class ProcessExecutor implements TaskExecutor {
     busy.forEach(WorkerProcess::kill);
   }
 
+  /** Returns the job's workers to the pool. */
   @Override
-  public synchronized void close() {
-    all.forEach(WorkerProcess::close);
+  public void close() {
     dispatch.shutdownNow();
+    busy.forEach(WorkerProcess::kill);
+    idle.forEach(WorkerPool.SHARED::release);
+    idle.clear();
   }
 }

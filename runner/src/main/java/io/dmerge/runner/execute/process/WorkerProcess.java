@@ -13,19 +13,25 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** One worker JVM on this machine and its control channel; runs one task at a time. */
+/**
+ * One worker JVM on this machine and its control channel; runs one task at a time, for whichever
+ * job it is attached to.
+ */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
+  private final List<String> jvmArgs;
   private final DataOutputStream toWorker;
   private final DataInputStream fromWorker;
+  private String attachedJob;
 
-  private WorkerProcess(Process process) {
+  private WorkerProcess(Process process, List<String> jvmArgs) {
     this.process = process;
+    this.jvmArgs = jvmArgs;
     this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
     this.fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream()));
   }
 
-  static WorkerProcess start(ShmConfig config, List<String> jvmArgs) throws IOException {
+  static WorkerProcess start(List<String> jvmArgs) throws IOException {
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> command = new java.util.ArrayList<>();
     command.add(java);
@@ -34,9 +40,19 @@ final class WorkerProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(WorkerMain.class.getName());
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    WorkerProcess worker = new WorkerProcess(p);
-    Frames.write(worker.toWorker, config);
-    return worker;
+    return new WorkerProcess(p, List.copyOf(jvmArgs));
+  }
+
+  List<String> jvmArgs() {
+    return jvmArgs;
+  }
+
+  /** Points the worker at a job's regions; its next tasks belong to that job. */
+  void attach(ShmConfig job) throws IOException {
+    if (!job.jobId().equals(attachedJob)) {
+      Frames.write(toWorker, job);
+      attachedJob = job.jobId();
+    }
   }
 
   long pid() {
