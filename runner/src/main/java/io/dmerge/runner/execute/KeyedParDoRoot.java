@@ -13,10 +13,7 @@ import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
-import org.apache.beam.runners.core.StepContext;
-import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.WindowedValue;
 
@@ -59,8 +56,9 @@ final class KeyedParDoRoot implements Root {
       for (ByteBuffer v : group.getValue()) {
         elements.add(values.decode(v));
       }
-      KeyContext context = new KeyContext(InMemoryStateInternals.forKey(key), new InMemoryTimerInternals(), instance.finalizer());
-      DoFnRunner<Object, Object> runner = statefulRunner(context);
+      StateInternals state = InMemoryStateInternals.forKey(key);
+      InMemoryTimerInternals timers = new InMemoryTimerInternals();
+      DoFnRunner<Object, Object> runner = statefulRunner(state, timers);
       if (bundle == null) {
         bundle = runner;
         metrics.run(bundle::startBundle);
@@ -77,7 +75,7 @@ final class KeyedParDoRoot implements Root {
       for (WindowedValue<Object> element : elements) {
         metrics.run(() -> runner.processElement(element));
       }
-      BatchTimers.fireAll(context.timers, fire);
+      BatchTimers.fireAll(timers, fire);
     }
     if (bundle != null) {
       metrics.run(bundle::finishBundle);
@@ -85,7 +83,8 @@ final class KeyedParDoRoot implements Root {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private DoFnRunner<Object, Object> statefulRunner(KeyContext context) {
+  private DoFnRunner<Object, Object> statefulRunner(StateInternals state, InMemoryTimerInternals timers) {
+    TaskStepContext context = TaskStepContext.forKey(state, timers, instance.finalizer());
     Coder<BoundedWindow> windowCoder = (Coder) instance.step().windowing().getWindowFn().windowCoder();
     return DoFnRunners.defaultStatefulDoFnRunner(
         instance.fn(),
@@ -93,8 +92,8 @@ final class KeyedParDoRoot implements Root {
         instance.runner(context),
         context,
         instance.step().windowing(),
-        new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(context.timers, instance.step().windowing()),
-        new StatefulDoFnRunner.StateInternalsStateCleaner<>(instance.fn(), context.state, windowCoder),
+        new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(timers, instance.step().windowing()),
+        new StatefulDoFnRunner.StateInternalsStateCleaner<>(instance.fn(), state, windowCoder),
         // @RequiresTimeSortedInput: StatefulDoFnRunner buffers and releases elements as the watermark passes them.
         true);
   }
@@ -105,33 +104,6 @@ final class KeyedParDoRoot implements Root {
       instance.close();
     } finally {
       reader.close();
-    }
-  }
-
-  private static final class KeyContext implements StepContext {
-    final StateInternals state;
-    final InMemoryTimerInternals timers;
-    final BundleFinalizer finalizer;
-
-    KeyContext(StateInternals state, InMemoryTimerInternals timers, BundleFinalizer finalizer) {
-      this.state = state;
-      this.timers = timers;
-      this.finalizer = finalizer;
-    }
-
-    @Override
-    public BundleFinalizer bundleFinalizer() {
-      return finalizer;
-    }
-
-    @Override
-    public StateInternals stateInternals() {
-      return state;
-    }
-
-    @Override
-    public TimerInternals timerInternals() {
-      return timers;
     }
   }
 }
