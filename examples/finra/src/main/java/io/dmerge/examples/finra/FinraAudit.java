@@ -182,6 +182,12 @@ public final class FinraAudit {
 
   /** Builds the audit pipeline. */
   public static Pipeline buildPipeline(FinraAuditOptions o) {
+    if (o.getAccounts() < 1 || o.getSymbols() < 1 || o.getSymbols() > 17_576) {
+      throw new IllegalArgumentException("need --accounts >= 1 and 1 <= --symbols <= 17576");
+    }
+    if (o.getMarketDataInput().isEmpty() && !(o.getMarketDataMb() > 0)) {
+      throw new IllegalArgumentException("--marketDataMb must be > 0");
+    }
     Pipeline p = Pipeline.create(o);
 
     // Branch 1: fetch the portfolio (accounts, positions, the day's trades).

@@ -43,16 +43,6 @@ public final class MarketData {
     return new String(c);
   }
 
-  /** Symbol index of a generated ticker (inverse of {@link #ticker}), or -1. */
-  public static int symbolIndex(String ticker, int symbols) {
-    for (int s = 0; s < symbols; s++) {
-      if (ticker(s).equals(ticker)) {
-        return s;
-      }
-    }
-    return -1;
-  }
-
   /** Previous close of symbol {@code s}: log-uniform in $1..$500 (about 25% are under $5). */
   public static long basePriceCents(long seed, int s) {
     double u = unit(seed, 11, s);

@@ -68,9 +68,15 @@ public final class Evaluation {
    */
   public static int[] vote(List<int[]> voters) {
     int n = voters.get(0).length;
+    int classes = 1;
+    for (int[] v : voters) {
+      for (int c : v) {
+        classes = Math.max(classes, c + 1);
+      }
+    }
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
-      int[] votes = new int[64];
+      int[] votes = new int[classes];
       int max = 0;
       for (int[] v : voters) {
         max = Math.max(max, ++votes[v[i]]);

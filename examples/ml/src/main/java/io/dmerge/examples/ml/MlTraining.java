@@ -267,7 +267,11 @@ public final class MlTraining {
     List<String> specs = new ArrayList<>();
     for (String s : o.getModels().split(",")) {
       if (!s.isBlank()) {
-        Trainers.params(s); // fail fast on syntax errors
+        String type = Trainers.params(s).get("type"); // fail fast, before the pipeline runs
+        if (!List.of("logit", "lda", "knn", "rf", "gbt").contains(type)) {
+          throw new IllegalArgumentException(
+              "unknown model type '" + type + "' in --models (known: logit, lda, knn, rf, gbt)");
+        }
         specs.add(s.trim());
       }
     }

@@ -35,8 +35,11 @@ public final class SortedOutput {
     if (Files.isRegularFile(prefix)) {
       files.add(prefix);
     }
+    java.util.regex.Pattern shard =
+        java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(base) + "-\\d+-of-\\d+");
     if (Files.isDirectory(dir)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, base + "-*-of-*")) {
+      try (DirectoryStream<Path> ds =
+          Files.newDirectoryStream(dir, f -> shard.matcher(f.getFileName().toString()).matches())) {
         ds.forEach(files::add);
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -190,6 +190,21 @@ class WordCountTest {
   }
 
   @Test
+  void sortedOutputReadsOnlyItsOwnShards() throws IOException {
+    Files.write(tmp.resolve("out-00001-of-00002"), List.of("b: 1", "a: 2"));
+    Files.write(tmp.resolve("out-00000-of-00002"), List.of("c: 3"));
+    Files.write(tmp.resolve("out-auto-00000-of-00001"), List.of("x: 9"));
+    Files.write(tmp.resolve("outer-00000-of-00001"), List.of("y: 9"));
+    String prefix = tmp.resolve("out").toString();
+    assertEquals(2, SortedOutput.shards(prefix).size());
+    assertEquals(List.of("a: 2", "b: 1", "c: 3"), SortedOutput.readSorted(prefix));
+    Path sorted = tmp.resolve("sorted.txt");
+    SortedOutput.writeSorted(prefix, sorted);
+    assertEquals("a: 2\nb: 1\nc: 3\n", Files.readString(sorted));
+    assertEquals(List.of("c: 3", "a: 2"), WordCount.topWords(SortedOutput.readSorted(prefix), 2));
+  }
+
+  @Test
   void wordsOfRankAreDistinct() {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (int r = 0; r < 20_000; r++) {
