@@ -1,5 +1,6 @@
 package io.dmerge.examples.ml;
 
+import io.dmerge.examples.testing.ExampleRunners;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.dmerge.examples.finra;
+package io.dmerge.examples.testing;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,14 +9,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * The runners the example tests run on (a copy of this tiny helper lives in each example module).
+ * The runners the example tests run on, shared by the example modules' tests.
  *
  * <p>Each variant is a name and the runner arguments prepended to the example's own arguments. The
  * system property {@code dmerge.examples.runners} selects variants by name (comma-separated, or
- * {@code all}); the default is {@code direct}. For example:
+ * {@code all}); the default is every variant: the DirectRunner and DmergeRunner on both local executors. For example:
  *
  * <pre>
- * mvn -pl examples/finra test -Ddmerge.examples.runners=direct,dmerge,dmerge-process
+ * mvn -pl examples/wordcount test -Ddmerge.examples.runners=direct,dmerge,dmerge-process
  * </pre>
  *
  * Adding a runner is one line in {@link #VARIANTS}. An unknown name is taken literally as
@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.Arguments;
  */
 public final class ExampleRunners {
   public static final String PROPERTY = "dmerge.examples.runners";
-  public static final String DEFAULT = "direct";
+  public static final String DEFAULT = "direct,dmerge,dmerge-process";
 
   /** Known variants: name -> runner arguments. */
   public static final Map<String, String[]> VARIANTS = new LinkedHashMap<>();
