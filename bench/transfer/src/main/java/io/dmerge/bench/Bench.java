@@ -1,0 +1,510 @@
+package io.dmerge.bench;
+
+import io.dmerge.shuffle.AccessKey;
+import io.dmerge.shuffle.MappedRegion;
+import io.dmerge.shuffle.RegionBuffer;
+import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.segment.SegmentReader;
+import io.dmerge.shuffle.segment.SegmentWriter;
+import io.dmerge.shuffle.shm.ShmConfig;
+import io.dmerge.shuffle.shm.ShmDmerge;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+
+/**
+ * Producer-to-consumer transfer of the same bytes four ways, consumer in a second JVM:
+ *
+ * <ul>
+ *   <li>rmap: the producer registered a tmpfs region; the consumer rmaps it and reads every byte;
+ *       timed in the consumer from the rmap call to done (unmap included).
+ *   <li>tcp: the producer writes the bytes to a loopback socket; the consumer reads them into a
+ *       reused buffer and reads every byte; timed in the consumer from its request to done.
+ *   <li>redis: the producer SETs the bytes (64 MiB values) into a local redis-server, the consumer
+ *       GETs them into a reused buffer and reads every byte; SET time plus GET time.
+ *   <li>memcpy: ByteBuffer.put from one pre-touched direct buffer to another, in the producer.
+ * </ul>
+ *
+ * Plus the shuffle path: SegmentWriter writing N ~100-byte records into P partitions of a fresh
+ * region, register, rmap, SegmentReader reading all of them, against memcpy of the same bytes.
+ * Every case is warmed up first and reported as the median (and best) of several runs.
+ */
+public final class Bench {
+  static final int WINDOW = 64 << 20;
+  static final int MIB = 1 << 20;
+  static final int REDIS_CHUNK = 64 << 20;
+
+  private final Map<String, String> opts;
+  private final List<Integer> sizes;
+  private final int redisPort;
+  private final StringBuilder report = new StringBuilder();
+
+  private ShmDmerge dmerge;
+  private ByteBuffer src;
+  private ByteBuffer dst;
+  private Process consumer;
+  private PrintWriter toConsumer;
+  private BufferedReader fromConsumer;
+
+  Bench(Map<String, String> opts) {
+    this.opts = opts;
+    this.sizes = Arrays.stream(opts.getOrDefault("sizes", "1,64,1024").split(",")).map(s -> Integer.parseInt(s) * MIB).toList();
+    this.redisPort = Integer.parseInt(opts.getOrDefault("redis-port", "0"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      opts.put(a.substring(2, eq < 0 ? a.length() : eq), eq < 0 ? "true" : a.substring(eq + 1));
+    }
+    new Bench(opts).run();
+  }
+
+  /** Timing of one case: all runs in ns, after warm-up. */
+  record Timing(long[] ns) {
+    long median() {
+      long[] s = ns.clone();
+      Arrays.sort(s);
+      return s[s.length / 2];
+    }
+
+    long best() {
+      return Arrays.stream(ns).min().orElseThrow();
+    }
+  }
+
+  static Timing time(int warmups, int runs, LongSupplier oneRun) {
+    for (int i = 0; i < warmups; i++) {
+      oneRun.getAsLong();
+    }
+    long[] ns = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      ns[i] = oneRun.getAsLong();
+    }
+    return new Timing(ns);
+  }
+
+  static int warmups(int size) {
+    return size <= MIB ? 50 : size <= 64 * MIB ? 3 : 1;
+  }
+
+  static int runs(int size) {
+    return size <= MIB ? 21 : size <= 64 * MIB ? 7 : 5;
+  }
+
+  void run() throws Exception {
+    int max = sizes.stream().max(Integer::compare).orElseThrow();
+    Path memRoot = Files.createTempDirectory(Path.of(opts.getOrDefault("shm", "/dev/shm")), "dmerge-bench-");
+    Path spillRoot = Files.createTempDirectory("dmerge-bench-spill-");
+    ShmConfig config = new ShmConfig("bench", memRoot, spillRoot, Long.MAX_VALUE, "bench-node");
+    dmerge = ShmDmerge.create(config);
+    try {
+      src = ByteBuffer.allocateDirect(max);
+      dst = ByteBuffer.allocateDirect(max);
+      Sums.fill(src);
+      Sums.fill(dst);
+      startConsumer(config, max);
+      if (!opts.getOrDefault("only", "").equals("shuffle")) {
+        transfer();
+      }
+      shuffle();
+      ask("QUIT");
+      consumer.waitFor();
+    } finally {
+      if (consumer != null && consumer.isAlive()) {
+        consumer.destroyForcibly();
+      }
+      dmerge.close();
+      deleteTree(memRoot);
+      deleteTree(spillRoot);
+    }
+    String out = report.toString();
+    System.out.print(out);
+    if (opts.containsKey("out")) {
+      Files.writeString(Path.of(opts.get("out")), out);
+    }
+  }
+
+  private void startConsumer(ShmConfig c, int max) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:MaxDirectMemorySize=" + (max + 64L * MIB),
+        "-cp", System.getProperty("java.class.path"), Consumer.class.getName(), Integer.toString(max)));
+    consumer = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    toConsumer = new PrintWriter(consumer.getOutputStream(), true, StandardCharsets.UTF_8);
+    fromConsumer = new BufferedReader(new InputStreamReader(consumer.getInputStream(), StandardCharsets.UTF_8));
+    ask("ATTACH " + c.memoryRoot() + " " + c.spillRoot() + " " + c.jobId() + " " + c.node());
+  }
+
+  private String ask(String command) {
+    toConsumer.println(command);
+    try {
+      String reply = fromConsumer.readLine();
+      if (reply == null) {
+        throw new IllegalStateException("consumer died on: " + command);
+      }
+      return reply;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Sends a timed command; checks the consumer's sum; returns its nanoseconds. */
+  private long consumerRun(String command, long expectedSum) {
+    String[] r = ask(command).split(" ");
+    if (!r[0].equals("RESULT")) {
+      throw new IllegalStateException(command + " -> " + String.join(" ", r));
+    }
+    if (Long.parseLong(r[2]) != expectedSum) {
+      throw new IllegalStateException(command + ": consumer read wrong bytes (sum " + r[2] + ", expected " + expectedSum + ")");
+    }
+    return Long.parseLong(r[1]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void transfer() throws Exception {
+    // The loopback TCP producer: serves "send me n bytes" requests from the pre-touched source.
+    ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+    int tcpPort = ((InetSocketAddress) server.getLocalAddress()).getPort();
+    Thread tcpProducer = new Thread(() -> serveTcp(server), "tcp-producer");
+    tcpProducer.setDaemon(true);
+    tcpProducer.start();
+    ask("TCP " + tcpPort);
+    Resp redis = null;
+    if (redisPort > 0) {
+      redis = new Resp(redisPort);
+      ask("REDIS " + redisPort);
+    }
+
+    List<String[]> rows = new ArrayList<>();
+    Map<Integer, Map<String, Timing>> all = new LinkedHashMap<>();
+    for (int size : sizes) {
+      long sum = Sums.sum(src.duplicate().clear().limit(size));
+      Map<String, Timing> t = new LinkedHashMap<>();
+      int w = warmups(size);
+      int n = runs(size);
+
+      // (a) rmap. The region is written and registered once; every run is a new rmap of it.
+      AccessKey key = AccessKey.random();
+      String id = "transfer-" + size;
+      RegionBuffer region = dmerge.allocate(id);
+      for (long off = 0; off < size; off += WINDOW) {
+        int len = (int) Math.min(WINDOW, size - off);
+        long at = region.allocate(len);
+        region.block(at, len).put(src.duplicate().clear().position((int) off).limit((int) off + len));
+      }
+      RegionMeta meta = dmerge.register(region, key);
+      String rmapCmd = "RMAP " + meta.id() + " " + key.toHex() + " " + meta.size();
+      t.put("rmap", time(w, n, () -> consumerRun(rmapCmd, sum)));
+
+      // (b) loopback TCP into the consumer's reused buffer.
+      t.put("tcp", time(w, n, () -> consumerRun("TCPREAD " + size, sum)));
+
+      // (c) redis: SET by the producer, GET by the consumer.
+      if (redis != null) {
+        Resp r = redis;
+        int chunks = (size + REDIS_CHUNK - 1) / REDIS_CHUNK;
+        String prefix = "bench-" + size;
+        long[] getNs = new long[n];
+        long[] setNs = new long[n];
+        int[] run = {-w};
+        Timing total = time(w, n, () -> {
+          long s0 = System.nanoTime();
+          try {
+            for (int c = 0; c < chunks; c++) {
+              int off = c * REDIS_CHUNK;
+              r.set(prefix + ":" + c, src.duplicate().clear().position(off).limit(Math.min(size, off + REDIS_CHUNK)));
+            }
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+          long set = System.nanoTime() - s0;
+          long get = consumerRun("REDISGET " + prefix + " " + chunks + " " + size, sum);
+          if (run[0] >= 0) {
+            setNs[run[0]] = set;
+            getNs[run[0]] = get;
+          }
+          run[0]++;
+          return set + get;
+        });
+        t.put("redis", total);
+        t.put("redis-set", new Timing(setNs));
+        t.put("redis-get", new Timing(getNs));
+        r.command("DEL", prefix + ":0");
+        for (int c = 1; c < chunks; c++) {
+          r.command("DEL", prefix + ":" + c);
+        }
+      }
+
+      // (d) memcpy between pre-touched direct buffers.
+      t.put("memcpy", time(w, n, () -> {
+        ByteBuffer from = src.duplicate().clear().limit(size);
+        ByteBuffer to = dst.duplicate().clear();
+        long s0 = System.nanoTime();
+        to.put(from);
+        return System.nanoTime() - s0;
+      }));
+      if (Sums.sum(dst.duplicate().clear().limit(size)) != sum) {
+        throw new IllegalStateException("memcpy copied wrong bytes");
+      }
+      // References: the consumer reading its own resident buffer (the floor of every row), and a
+      // producer writing the same bytes into a fresh region and registering it (first-touch cost).
+      t.put("read-floor", time(w, n, () -> consumerRun("SUM " + size, sum)));
+      int[] fresh = {0};
+      t.put("fresh-region-write", time(w, n, () -> {
+        String freshId = "fresh-" + size + "-" + fresh[0]++;
+        long s0 = System.nanoTime();
+        RegionBuffer b = dmerge.allocate(freshId);
+        for (long off = 0; off < size; off += WINDOW) {
+          int len = (int) Math.min(WINDOW, size - off);
+          b.block(b.allocate(len), len).put(src.duplicate().clear().position((int) off).limit((int) off + len));
+        }
+        dmerge.register(b, key);
+        long ns = System.nanoTime() - s0;
+        dmerge.release(freshId);
+        return ns;
+      }));
+      dmerge.release(id);
+      all.put(size, t);
+      System.err.println("transfer " + size / MIB + " MiB done: " + summary(t));
+    }
+    if (redis != null) {
+      redis.close();
+    }
+    server.close();
+    writeTransferReport(all);
+  }
+
+  private void serveTcp(ServerSocketChannel server) {
+    try (SocketChannel ch = server.accept()) {
+      ch.socket().setSendBufferSize(4 << 20);
+      ch.socket().setTcpNoDelay(true);
+      ByteBuffer req = ByteBuffer.allocate(8);
+      while (true) {
+        req.clear();
+        while (req.hasRemaining()) {
+          if (ch.read(req) < 0) {
+            return;
+          }
+        }
+        int n = (int) req.getLong(0);
+        ByteBuffer out = src.duplicate().clear().limit(n);
+        while (out.hasRemaining()) {
+          ch.write(out);
+        }
+      }
+    } catch (IOException e) {
+      // the consumer hung up
+    }
+  }
+
+  private static String summary(Map<String, Timing> t) {
+    StringBuilder sb = new StringBuilder();
+    t.forEach((k, v) -> sb.append(k).append('=').append(ms(v.median())).append("ms "));
+    return sb.toString();
+  }
+
+  static String ms(long ns) {
+    double ms = ns / 1e6;
+    return String.format(Locale.ROOT, ms < 1 ? "%.3f" : ms < 100 ? "%.2f" : "%.0f", ms);
+  }
+
+  static String gibs(long bytes, long ns) {
+    return String.format(Locale.ROOT, "%.2f", bytes / (double) (1L << 30) / (ns / 1e9));
+  }
+
+  static String ratio(long a, long b) {
+    double r = a / (double) b;
+    return String.format(Locale.ROOT, r < 10 ? "%.2fx" : "%.0fx", r);
+  }
+
+  private void writeTransferReport(Map<Integer, Map<String, Timing>> all) {
+    boolean redis = redisPort > 0;
+    report.append("Transfer, memory root " + opts.getOrDefault("shm", "/dev/shm") + ": median ms (GiB/s); the consumer reads every byte in rmap, TCP and Redis\n\n");
+    report.append("| size | rmap | loopback TCP | Redis SET+GET | Redis GET only | memcpy | consumer read-only floor | producer: fresh region write + register |\n");
+    report.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (var e : all.entrySet()) {
+      int size = e.getKey();
+      Map<String, Timing> t = e.getValue();
+      report.append("| ").append(label(size));
+      for (String k : List.of("rmap", "tcp", "redis", "redis-get", "memcpy", "read-floor", "fresh-region-write")) {
+        Timing x = t.get(k);
+        report.append(" | ").append(x == null ? "n/a" : ms(x.median()) + " (" + gibs(size, x.median()) + ")");
+      }
+      report.append(" |\n");
+    }
+    report.append("\nRatios (median / median; >1x means rmap is faster), best-of-runs ratio in brackets\n\n");
+    report.append("| size | Redis / rmap | TCP / rmap | rmap / memcpy | rmap / read-only floor |\n");
+    report.append("|---:|---:|---:|---:|---:|\n");
+    for (var e : all.entrySet()) {
+      Map<String, Timing> t = e.getValue();
+      Timing rmap = t.get("rmap");
+      report.append("| ").append(label(e.getKey()));
+      report.append(" | ").append(redis ? both(t.get("redis"), rmap) : "n/a");
+      report.append(" | ").append(both(t.get("tcp"), rmap));
+      report.append(" | ").append(both(rmap, t.get("memcpy")));
+      report.append(" | ").append(both(rmap, t.get("read-floor")));
+      report.append(" |\n");
+    }
+    report.append("\nRuns per case: ");
+    for (int size : all.keySet()) {
+      report.append(label(size)).append(": ").append(warmups(size)).append(" warm-up + ").append(runs(size)).append("; ");
+    }
+    report.append("\n\n");
+  }
+
+  private static String both(Timing a, Timing b) {
+    return ratio(a.median(), b.median()) + " [" + ratio(a.best(), b.best()) + "]";
+  }
+
+  static String label(long size) {
+    return size >= (1 << 30) ? size / (1 << 30) + " GiB" : size / MIB + " MiB";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void shuffle() {
+    int records = Integer.parseInt(opts.getOrDefault("records", "2000000"));
+    int partitions = Integer.parseInt(opts.getOrDefault("partitions", "64"));
+    int blockBytes = Integer.parseInt(opts.getOrDefault("block", "65536"));
+    // A pool of ~100-byte records (12-byte key, 80-96-byte value), reused round robin.
+    SplittableRandom rnd = new SplittableRandom(1);
+    int pool = 4096;
+    byte[][] keys = new byte[pool][];
+    byte[][] values = new byte[pool][];
+    int[] parts = new int[pool];
+    long payload = 0;
+    for (int i = 0; i < pool; i++) {
+      keys[i] = new byte[12];
+      values[i] = new byte[80 + rnd.nextInt(17)];
+      rnd.nextBytes(keys[i]);
+      rnd.nextBytes(values[i]);
+      parts[i] = rnd.nextInt(partitions);
+    }
+    for (int i = 0; i < records; i++) {
+      payload += keys[i % pool].length + values[i % pool].length;
+    }
+    final long payloadBytes = payload;
+    if (payloadBytes > dst.capacity()) {
+      throw new IllegalArgumentException("payload " + payloadBytes + " exceeds the memcpy buffers");
+    }
+    long[] segmentBytes = {0};
+    long[] writeNs = new long[5];
+    long[] readNs = new long[5];
+    int[] run = {-2};
+    AccessKey key = AccessKey.random();
+    Timing total = time(2, 5, () -> {
+      String id = "shuffle-" + (run[0] + 2);
+      long t0 = System.nanoTime();
+      RegionBuffer region = dmerge.allocate(id);
+      SegmentWriter w = new SegmentWriter(region, partitions, blockBytes);
+      for (int i = 0; i < records; i++) {
+        int j = i % pool;
+        w.write(parts[j], keys[j], values[j]);
+      }
+      w.finish();
+      RegionMeta meta = dmerge.register(region, key);
+      long t1 = System.nanoTime();
+      long n = 0;
+      long bytes = 0;
+      long check = 0;
+      try (MappedRegion m = dmerge.rmap(meta, key)) {
+        SegmentReader reader = new SegmentReader(m);
+        for (int p = 0; p < reader.partitions(); p++) {
+          SegmentReader.RecordCursor c = reader.partition(p);
+          while (c.next()) {
+            ByteBuffer k = c.key();
+            ByteBuffer v = c.value();
+            n++;
+            bytes += k.remaining() + v.remaining();
+            check += k.getLong(0) + v.getLong(v.limit() - 8);
+          }
+        }
+      }
+      long t2 = System.nanoTime();
+      if (n != records || bytes != payloadBytes || check == 42) {
+        throw new IllegalStateException("shuffle read " + n + " records, " + bytes + " bytes");
+      }
+      segmentBytes[0] = meta.size();
+      dmerge.release(id);
+      if (run[0] >= 0) {
+        writeNs[run[0]] = t1 - t0;
+        readNs[run[0]] = t2 - t1;
+      }
+      run[0]++;
+      return t2 - t0;
+    });
+    int size = (int) payloadBytes;
+    Timing memcpy = time(3, 5, () -> {
+      ByteBuffer from = src.duplicate().clear().limit(size);
+      ByteBuffer to = dst.duplicate().clear();
+      long s0 = System.nanoTime();
+      to.put(from);
+      return System.nanoTime() - s0;
+    });
+    // The floor under the writer: copying the segment's bytes into a fresh region (first touch).
+    long segBytes = segmentBytes[0];
+    int[] fresh = {0};
+    Timing freshCopy = time(2, 5, () -> {
+      String freshId = "shuffle-fresh-" + fresh[0]++;
+      long s0 = System.nanoTime();
+      RegionBuffer b = dmerge.allocate(freshId);
+      for (long off = 0; off < segBytes; off += WINDOW) {
+        int len = (int) Math.min(WINDOW, segBytes - off);
+        int from = (int) (off % (src.capacity() - len + 1));
+        b.block(b.allocate(len), len).put(src.duplicate().clear().position(from).limit(from + len));
+      }
+      dmerge.register(b, key);
+      long ns = System.nanoTime() - s0;
+      dmerge.release(freshId);
+      return ns;
+    });
+    Timing write = new Timing(writeNs);
+    Timing read = new Timing(readNs);
+    System.err.println("shuffle done: total=" + ms(total.median()) + "ms memcpy=" + ms(memcpy.median()) + "ms");
+    report.append(String.format(Locale.ROOT,
+        "Shuffle: %,d records of ~100 bytes (12-byte key, 80-96-byte value) into %d partitions, %d KiB blocks; "
+            + "payload %.1f MiB, segment %.1f MiB; median of 5 after 2 warm-up runs\n\n",
+        records, partitions, blockBytes / 1024, payloadBytes / (double) MIB, segmentBytes[0] / (double) MIB));
+    report.append("| step | median ms | GiB/s of payload | / memcpy of the payload |\n|---|---:|---:|---:|\n");
+    report.append(row("SegmentWriter into a fresh region + register", write, payloadBytes, memcpy));
+    report.append(row("rmap + SegmentReader (CRC32C of every block) reading all records", read, payloadBytes, memcpy));
+    report.append(row("shuffle total (write + read)", total, payloadBytes, memcpy));
+    report.append(row("memcpy of the payload bytes (pre-touched)", memcpy, payloadBytes, memcpy));
+    report.append(row("reference: memcpy of the segment bytes into a fresh region + register", freshCopy, payloadBytes, memcpy));
+    report.append('\n');
+  }
+
+  private static String row(String name, Timing t, long bytes, Timing memcpy) {
+    return "| " + name + " | " + ms(t.median()) + " | " + gibs(bytes, t.median()) + " | " + ratio(t.median(), memcpy.median()) + " |\n";
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
