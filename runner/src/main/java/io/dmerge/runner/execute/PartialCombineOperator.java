@@ -5,7 +5,6 @@ import io.dmerge.runner.shuffle.ShuffleWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.sdk.coders.Coder;
@@ -37,7 +36,11 @@ final class PartialCombineOperator implements Operator {
   private final TimestampCombiner timestampCombiner;
   private final PipelineOptions options;
   private final MetricsScope metrics;
-  private final Map<KeyAndWindow, Partial> table = new HashMap<>();
+  /** Accumulators by window, then by key; nearly always a single window (the global one). */
+  private final Map<BoundedWindow, Map<Object, Partial>> tables = new HashMap<>();
+  private BoundedWindow lastWindow;
+  private Map<Object, Partial> lastTable;
+  private int entries;
 
   PartialCombineOperator(
       ShuffleWriter<WindowedValue<?>> writer,
@@ -68,22 +71,31 @@ final class PartialCombineOperator implements Operator {
     } finally {
       MetricsScope.exit(previous);
     }
-    if (table.size() >= MAX_ENTRIES) {
+    if (entries >= MAX_ENTRIES) {
       flush();
     }
   }
 
   private void add(KV<?, ?> kv, Object structural, BoundedWindow window, Instant timestamp) {
     Instant ts = timestampCombiner.assign(window, timestamp);
-    KeyAndWindow kw = new KeyAndWindow(structural, window);
-    Partial p = table.get(kw);
+    Map<Object, Partial> table = tableFor(window);
+    Partial p = table.get(structural);
     if (p == null) {
       p = new Partial(kv.getKey(), window, fn.createAccumulator(options, NullSideInputReader.empty(), List.of(window)), ts);
-      table.put(kw, p);
+      table.put(structural, p);
+      entries++;
     } else {
       p.timestamp = timestampCombiner.combine(p.timestamp, ts);
     }
     p.accumulator = fn.addInput(p.accumulator, kv.getValue(), options, NullSideInputReader.empty(), p.windows);
+  }
+
+  private Map<Object, Partial> tableFor(BoundedWindow window) {
+    if (!window.equals(lastWindow)) {
+      lastWindow = window;
+      lastTable = tables.computeIfAbsent(window, w -> new HashMap<>());
+    }
+    return lastTable;
   }
 
   @Override
@@ -92,10 +104,15 @@ final class PartialCombineOperator implements Operator {
   }
 
   private void flush() throws Exception {
-    for (Partial p : table.values()) {
-      writer.write(keys.encode(p.key), WindowedValues.of(p.accumulator, p.timestamp, p.windows.get(0), PaneInfo.NO_FIRING));
+    for (Map<Object, Partial> table : tables.values()) {
+      for (Partial p : table.values()) {
+        writer.write(keys.encode(p.key), WindowedValues.of(p.accumulator, p.timestamp, p.windows.get(0), PaneInfo.NO_FIRING));
+      }
     }
-    table.clear();
+    tables.clear();
+    lastWindow = null;
+    lastTable = null;
+    entries = 0;
   }
 
   @Override
@@ -114,33 +131,6 @@ final class PartialCombineOperator implements Operator {
       this.windows = List.of(window);
       this.accumulator = accumulator;
       this.timestamp = timestamp;
-    }
-  }
-
-  /** A key's structural value and a window. */
-  private static final class KeyAndWindow {
-    final Object key;
-    final BoundedWindow window;
-    private final int hash;
-
-    KeyAndWindow(Object key, BoundedWindow window) {
-      this.key = key;
-      this.window = window;
-      this.hash = 31 * Objects.hashCode(key) + window.hashCode();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      if (!(o instanceof KeyAndWindow)) {
-        return false;
-      }
-      KeyAndWindow other = (KeyAndWindow) o;
-      return hash == other.hash && Objects.equals(key, other.key) && window.equals(other.window);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
     }
   }
 }

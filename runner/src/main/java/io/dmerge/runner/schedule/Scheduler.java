@@ -18,12 +18,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
- * Runs a stage plan: stages in dependency order, each stage's tasks in parallel on the executor.
+ * Runs a stage plan: each stage once the stages it reads are done, its tasks in parallel on the executor.
  * It collects the regions each task registered, hands every consumer the regions of its partition
  * and side inputs, and retries attempts that failed outside user code up to --maxTaskAttempts.
  */
@@ -34,7 +39,7 @@ public final class Scheduler {
   private final SerializablePipelineOptions serializedOptions;
   private final TaskExecutor executor;
   private final JobMetrics metrics;
-  private final Map<String, List<RegionRef>> regionsByBoundary = new HashMap<>();
+  private final Map<String, List<RegionRef>> regionsByBoundary = new ConcurrentHashMap<>();
   private final Map<String, Step.CreateView> viewSteps = new HashMap<>();
   private volatile boolean cancelled;
 
@@ -53,16 +58,55 @@ public final class Scheduler {
     }
   }
 
+  /**
+   * Runs every stage as soon as the stages it reads have finished, so independent branches of a
+   * pipeline share the executor instead of waiting for each other. The first failure stops the job.
+   */
   public void run() throws Exception {
-    for (Stage stage : plan.stages()) {
-      checkNotCancelled();
-      long start = System.nanoTime();
-      List<TaskResult> results = runStage(stage);
-      LOG.debug("{} done: {} tasks in {} ms", stage, results.size(), (System.nanoTime() - start) / 1_000_000);
-      for (TaskResult result : results) {
-        metrics.add(result.metrics());
-        result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new ArrayList<>()).add(ref));
+    ExecutorService stageThreads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "dmerge-stage");
+              t.setDaemon(true);
+              return t;
+            });
+    Map<Integer, CompletableFuture<Void>> finished = new HashMap<>();
+    CompletableFuture<Void> firstFailure = new CompletableFuture<>();
+    try {
+      for (Stage stage : plan.stages()) {
+        CompletableFuture<?>[] upstream = stage.upstream().stream().map(finished::get).toArray(CompletableFuture[]::new);
+        CompletableFuture<Void> done =
+            CompletableFuture.allOf(upstream).thenRunAsync(() -> runAndCollect(stage), stageThreads);
+        done.whenComplete((r, t) -> {
+          if (t != null) {
+            firstFailure.completeExceptionally(t);
+          }
+        });
+        finished.put(stage.id(), done);
       }
+      CompletableFuture.anyOf(CompletableFuture.allOf(finished.values().toArray(CompletableFuture[]::new)), firstFailure).join();
+    } catch (CompletionException e) {
+      executor.cancel();
+      Throwable cause = TaskFailures.unwrap(e);
+      throw cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
+    } finally {
+      stageThreads.shutdownNow();
+    }
+  }
+
+  private void runAndCollect(Stage stage) {
+    checkNotCancelled();
+    long start = System.nanoTime();
+    List<TaskResult> results;
+    try {
+      results = runStage(stage);
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+    LOG.debug("{} done: {} tasks in {} ms", stage, results.size(), (System.nanoTime() - start) / 1_000_000);
+    for (TaskResult result : results) {
+      metrics.add(result.metrics());
+      result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref));
     }
   }
 
