@@ -4,8 +4,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 import io.dmerge.shuffle.AccessKey;
+import io.dmerge.shuffle.posix.LibC;
 import java.nio.file.Path;
 
 /**

@@ -1,14 +1,13 @@
 package io.dmerge.shuffle.kmod;
 
-import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
-import com.sun.jna.Pointer;
 import io.dmerge.shuffle.AccessKey;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.DmergeException;
 import io.dmerge.shuffle.MappedRegion;
 import io.dmerge.shuffle.RegionBuffer;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.posix.AddressMapping;
+import io.dmerge.shuffle.posix.LibC;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.IOException;
@@ -189,21 +188,14 @@ public final class KmodDmerge implements Dmerge {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open region file " + file + " to register region " + id, e);
     }
-    int fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
-    if (fd < 0) {
-      throw new KmodException("open " + file + " to register region " + id, Native.getLastError());
-    }
-    Pointer addr;
+    AddressMapping mapped;
     try {
-      addr = LibC.INSTANCE.mmap(null, new NativeLong(length), LibC.PROT_READ, LibC.MAP_SHARED, fd, new NativeLong(0));
-      if (addr == null || Pointer.nativeValue(addr) == LibC.MAP_FAILED) {
-        throw new KmodException("mmap " + file + " to register region " + id, Native.getLastError());
-      }
-    } finally {
-      LibC.INSTANCE.close(fd);
+      mapped = AddressMapping.mapFile(file, length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot map region file " + file + " to register region " + id, e);
     }
     try {
-      long start = Pointer.nativeValue(addr);
+      long start = mapped.address();
       producer.register(kid, key, start, start + length);
       return true;
     } catch (KmodException e) {
@@ -228,7 +220,7 @@ public final class KmodDmerge implements Dmerge {
         default -> throw e;
       }
     } finally {
-      LibC.INSTANCE.munmap(addr, new NativeLong(length));
+      mapped.close();
     }
   }
 

@@ -14,6 +14,8 @@ import io.dmerge.shuffle.DmergeException;
 import io.dmerge.shuffle.Dmerges;
 import io.dmerge.shuffle.MappedRegion;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.posix.AddressMapping;
+import io.dmerge.shuffle.posix.LibC;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.RandomAccessFile;

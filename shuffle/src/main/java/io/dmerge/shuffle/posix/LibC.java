@@ -1,4 +1,4 @@
-package io.dmerge.shuffle.kmod;
+package io.dmerge.shuffle.posix;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -6,12 +6,12 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The few libc calls the kernel module transport needs, through JNA (no JNI shim to build). Each
+ * The few libc calls the native transports need, through JNA (no JNI shim to build). Each
  * returns -1 (or MAP_FAILED) on failure; the caller reads errno with {@link Native#getLastError()},
  * which JNA captures right after the call on the same thread. {@code size_t}/{@code off_t} are
  * {@link NativeLong} (64 bits: the transport requires a 64-bit JVM on Linux).
  */
-interface LibC extends Library {
+public interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
 
   int O_RDONLY = 0;

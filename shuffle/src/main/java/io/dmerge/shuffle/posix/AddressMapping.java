@@ -1,22 +1,24 @@
-package io.dmerge.shuffle.kmod;
+package io.dmerge.shuffle.posix;
 
+import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import io.dmerge.shuffle.NativeMapping;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 
 /**
- * A range that the module's RMAP mapped into this process (addr, len), handed out as direct
- * buffers and unmapped with munmap (libdmerge's {@code runmap}) on {@link #close()}; the munmap
- * drops the mapping's reference on the region.
+ * A range mapped into this process (addr, len) — by the module's RMAP or by mmap of a region file —
+ * handed out as direct buffers and unmapped with munmap on {@link #close()}.
  */
-final class AddressMapping implements NativeMapping {
+public final class AddressMapping implements NativeMapping {
   private final long address;
   private final long length;
   private boolean closed;
 
-  AddressMapping(long address, long length) {
+  public AddressMapping(long address, long length) {
     if (address == 0 || length <= 0) {
       throw new IllegalArgumentException("bad mapping " + Long.toHexString(address) + "+" + length);
     }
@@ -24,7 +26,24 @@ final class AddressMapping implements NativeMapping {
     this.length = length;
   }
 
-  long address() {
+  /** Maps the first {@code length} bytes of {@code file} read-only and shared: the file's own pages. */
+  public static AddressMapping mapFile(Path file, long length) throws IOException {
+    int fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+    if (fd < 0) {
+      throw new IOException("open " + file + " failed, errno " + Native.getLastError());
+    }
+    try {
+      Pointer addr = LibC.INSTANCE.mmap(null, new NativeLong(length), LibC.PROT_READ, LibC.MAP_SHARED, fd, new NativeLong(0));
+      if (addr == null || Pointer.nativeValue(addr) == LibC.MAP_FAILED) {
+        throw new IOException("mmap " + file + " failed, errno " + Native.getLastError());
+      }
+      return new AddressMapping(Pointer.nativeValue(addr), length);
+    } finally {
+      LibC.INSTANCE.close(fd);
+    }
+  }
+
+  public long address() {
     return address;
   }
 
