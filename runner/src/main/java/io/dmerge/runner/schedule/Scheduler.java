@@ -141,9 +141,9 @@ public final class Scheduler {
             retries.add(spec(stage, attempt.index(), attempt.attempt() + 1, attempt.input(), sideInputs));
           } else if (fatal == null) {
             fatal = cause;
-            // The job has failed: stop the stage's other attempts instead of waiting for them.
+            // The stage has failed: stop its other attempts instead of waiting for them. Other
+            // stages are stopped by run() once this failure is known to be the job's.
             futures.forEach(f -> f.cancel(true));
-            executor.cancel();
           }
         }
       }
