@@ -2,7 +2,6 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,17 +55,20 @@ final class CombineRoot implements Root {
 
   @Override
   public void run() throws Exception {
-    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
-      Map<BoundedWindow, List<WindowedValue<Object>>> byWindow = new LinkedHashMap<>();
-      for (ByteBuffer v : group.getValue()) {
-        WindowedValue<Object> acc = accumulators.decode(v);
-        byWindow.computeIfAbsent(acc.getWindows().iterator().next(), w -> new ArrayList<>()).add(acc);
-      }
-      Object key = keys.decode(group.getKey());
-      for (Map.Entry<BoundedWindow, List<WindowedValue<Object>>> w : byWindow.entrySet()) {
-        emit(key, w.getKey(), w.getValue());
-      }
-    }
+    GroupedPartition.forEachKey(
+        reader,
+        partition,
+        keys,
+        accumulators,
+        (key, partials) -> {
+          Map<BoundedWindow, List<WindowedValue<Object>>> byWindow = new LinkedHashMap<>();
+          for (WindowedValue<Object> acc : partials) {
+            byWindow.computeIfAbsent(acc.getWindows().iterator().next(), w -> new ArrayList<>()).add(acc);
+          }
+          for (Map.Entry<BoundedWindow, List<WindowedValue<Object>>> w : byWindow.entrySet()) {
+            emit(key, w.getKey(), w.getValue());
+          }
+        });
   }
 
   private void emit(Object key, BoundedWindow window, List<WindowedValue<Object>> partials) throws Exception {

@@ -2,7 +2,6 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -78,51 +77,54 @@ final class GroupByKeyRoot implements Root {
 
   private void groupByWindow() throws Exception {
     TimestampCombiner timestamps = windowing.getTimestampCombiner();
-    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
-      Object key = keys.decode(group.getKey());
-      Map<BoundedWindow, List<Object>> grouped = new LinkedHashMap<>();
-      Map<BoundedWindow, Instant> outputTimes = new HashMap<>();
-      for (ByteBuffer v : group.getValue()) {
-        WindowedValue<Object> element = values.decode(v);
-        for (BoundedWindow w : element.getWindows()) {
-          grouped.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
-          outputTimes.merge(w, timestamps.assign(w, element.getTimestamp()), timestamps::combine);
-        }
-      }
-      for (Map.Entry<BoundedWindow, List<Object>> w : grouped.entrySet()) {
-        output.accept(
-            WindowedValues.of(
-                KV.of(key, w.getValue()), outputTimes.get(w.getKey()), w.getKey(), PaneInfo.ON_TIME_AND_ONLY_FIRING));
-      }
-    }
+    GroupedPartition.forEachKey(
+        reader,
+        partition,
+        keys,
+        values,
+        (key, elements) -> {
+          Map<BoundedWindow, List<Object>> grouped = new LinkedHashMap<>();
+          Map<BoundedWindow, Instant> outputTimes = new HashMap<>();
+          for (WindowedValue<Object> element : elements) {
+            for (BoundedWindow w : element.getWindows()) {
+              grouped.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
+              outputTimes.merge(w, timestamps.assign(w, element.getTimestamp()), timestamps::combine);
+            }
+          }
+          for (Map.Entry<BoundedWindow, List<Object>> w : grouped.entrySet()) {
+            output.accept(
+                WindowedValues.of(
+                    KV.of(key, w.getValue()), outputTimes.get(w.getKey()), w.getKey(), PaneInfo.ON_TIME_AND_ONLY_FIRING));
+          }
+        });
   }
 
   private void reduce() throws Exception {
     ExecutableTriggerStateMachine trigger =
         ExecutableTriggerStateMachine.create(
             TriggerStateMachines.stateMachineForTrigger(TriggerTranslation.toProto(windowing.getTrigger())));
-    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
-      Object key = keys.decode(group.getKey());
-      List<WindowedValue<Object>> elements = new ArrayList<>(group.getValue().size());
-      for (ByteBuffer v : group.getValue()) {
-        elements.add(values.decode(v));
-      }
-      InMemoryTimerInternals timers = new InMemoryTimerInternals();
-      ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner =
-          new ReduceFnRunner<>(
-              key,
-              windowing,
-              trigger,
-              InMemoryStateInternals.forKey(key),
-              timers,
-              output::accept,
-              NullSideInputReader.empty(),
-              SystemReduceFn.buffering(valueCoder),
-              options);
-      runner.processElements(elements);
-      BatchTimers.fireAll(timers, t -> runner.onTimers(List.of(t)));
-      runner.persist();
-    }
+    GroupedPartition.forEachKey(
+        reader,
+        partition,
+        keys,
+        values,
+        (key, elements) -> {
+          InMemoryTimerInternals timers = new InMemoryTimerInternals();
+          ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner =
+              new ReduceFnRunner<>(
+                  key,
+                  windowing,
+                  trigger,
+                  InMemoryStateInternals.forKey(key),
+                  timers,
+                  output::accept,
+                  NullSideInputReader.empty(),
+                  SystemReduceFn.buffering(valueCoder),
+                  options);
+          runner.processElements(elements);
+          BatchTimers.fireAll(timers, t -> runner.onTimers(List.of(t)));
+          runner.persist();
+        });
   }
 
   @Override

@@ -2,10 +2,7 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.InMemoryStateInternals;
@@ -30,6 +27,8 @@ final class KeyedParDoRoot implements Root {
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final DoFnInstance instance;
   private final MetricsScope metrics;
+  /** The first key's runner; it starts and finishes the task's one bundle. */
+  private DoFnRunner<Object, Object> bundle;
 
   KeyedParDoRoot(
       ShuffleReader reader,
@@ -49,37 +48,33 @@ final class KeyedParDoRoot implements Root {
   @Override
   public void run() throws Exception {
     instance.setup();
-    DoFnRunner<Object, Object> bundle = null;
-    for (Map.Entry<ByteBuffer, List<ByteBuffer>> group : new GroupedPartition(reader, partition).groups().entrySet()) {
-      Object key = keys.decode(group.getKey());
-      List<WindowedValue<Object>> elements = new ArrayList<>(group.getValue().size());
-      for (ByteBuffer v : group.getValue()) {
-        elements.add(values.decode(v));
-      }
-      StateInternals state = InMemoryStateInternals.forKey(key);
-      InMemoryTimerInternals timers = new InMemoryTimerInternals();
-      DoFnRunner<Object, Object> runner = statefulRunner(state, timers);
-      if (bundle == null) {
-        bundle = runner;
-        metrics.run(bundle::startBundle);
-      }
-      BatchTimers.Firing fire =
-          t -> {
-            BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
-            metrics.run(
-                () ->
-                    runner.onTimer(
-                        t.getTimerId(), t.getTimerFamilyId(), key, window, t.getTimestamp(), t.getOutputTimestamp(),
-                        t.getDomain(), t.causedByDrain()));
-          };
-      for (WindowedValue<Object> element : elements) {
-        metrics.run(() -> runner.processElement(element));
-      }
-      BatchTimers.fireAll(timers, fire);
-    }
+    GroupedPartition.forEachKey(reader, partition, keys, values, this::processKey);
     if (bundle != null) {
       metrics.run(bundle::finishBundle);
     }
+  }
+
+  private void processKey(Object key, List<WindowedValue<Object>> elements) throws Exception {
+    StateInternals state = InMemoryStateInternals.forKey(key);
+    InMemoryTimerInternals timers = new InMemoryTimerInternals();
+    DoFnRunner<Object, Object> runner = statefulRunner(state, timers);
+    if (bundle == null) {
+      bundle = runner;
+      metrics.run(bundle::startBundle);
+    }
+    BatchTimers.Firing fire =
+        t -> {
+          BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
+          metrics.run(
+              () ->
+                  runner.onTimer(
+                      t.getTimerId(), t.getTimerFamilyId(), key, window, t.getTimestamp(), t.getOutputTimestamp(),
+                      t.getDomain(), t.causedByDrain()));
+        };
+    for (WindowedValue<Object> element : elements) {
+      metrics.run(() -> runner.processElement(element));
+    }
+    BatchTimers.fireAll(timers, fire);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

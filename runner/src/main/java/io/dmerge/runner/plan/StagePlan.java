@@ -1,7 +1,6 @@
 package io.dmerge.runner.plan;
 
 import io.dmerge.runner.translate.PCollectionInfo;
-import io.dmerge.runner.translate.Step;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,26 +11,6 @@ import java.util.Set;
 
 /** The stages of a job in an order where every stage comes after the stages it reads. */
 public record StagePlan(List<Stage> stages, Map<Integer, PCollectionInfo> pcollections) {
-
-  public Stage stage(int id) {
-    for (Stage s : stages) {
-      if (s.id() == id) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException("no stage " + id);
-  }
-
-  /** Stages that write regions for {@code boundary}. */
-  public List<Stage> producersOf(Step.Boundary boundary) {
-    List<Stage> out = new ArrayList<>();
-    for (Stage s : stages) {
-      if (s.writes().contains(boundary)) {
-        out.add(s);
-      }
-    }
-    return out;
-  }
 
   static List<Stage> topologicalOrder(List<Stage> stages) {
     List<Stage> ordered = new ArrayList<>();

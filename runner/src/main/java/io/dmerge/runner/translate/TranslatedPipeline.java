@@ -7,8 +7,4 @@ import java.util.Map;
  * A Beam pipeline as the runner sees it: primitive steps in topological order, and the
  * PCollections between them.
  */
-public record TranslatedPipeline(List<Step> steps, Map<Integer, PCollectionInfo> pcollections) {
-  public PCollectionInfo pcollection(int id) {
-    return pcollections.get(id);
-  }
-}
+public record TranslatedPipeline(List<Step> steps, Map<Integer, PCollectionInfo> pcollections) {}
