@@ -76,7 +76,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
       dmerge.close();
       throw e;
     }
-    Scheduler scheduler = new Scheduler(plan, options, executor, metrics);
+    Scheduler scheduler = new Scheduler(plan, options, executor, dmerge, metrics);
     result.onCancel(scheduler::cancel);
     Thread job =
         new Thread(

@@ -1,6 +1,7 @@
 package io.dmerge.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -125,6 +128,51 @@ class DmergeRunnerTest {
             KV.of(0, 715L), KV.of(1, 715L), KV.of(2, 714L), KV.of(3, 714L), KV.of(4, 714L), KV.of(5, 714L), KV.of(6, 714L));
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
     assertEquals(0, leftoverFiles());
+  }
+
+  /** Emits the stages whose regions are registered while this step runs (region ids start "s<stage>-"). */
+  static final class RegisteredStagesFn extends DoFn<KV<Integer, Iterable<Integer>>, String> {
+    private final String regionRoot;
+
+    RegisteredStagesFn(String regionRoot) {
+      this.regionRoot = regionRoot;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws IOException {
+      try (Stream<Path> files = Files.walk(Path.of(regionRoot))) {
+        files.map(f -> f.getFileName().toString())
+            .filter(name -> name.endsWith(".meta"))
+            .map(name -> name.substring(0, name.indexOf('-')))
+            .distinct()
+            .forEach(c::output);
+      }
+    }
+  }
+
+  @Test
+  void regionsAreReleasedOnceEveryStageThatReadsThemHasSucceeded() {
+    Pipeline p = pipeline("--parallelism=2");
+    PCollection<String> registered =
+        p.apply(Create.of(1, 2, 3, 4, 5, 6))
+            .apply("KeyA", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers())).via((Integer x) -> KV.of(x % 3, x)))
+            .apply("GroupA", GroupByKey.create())
+            .apply("KeyB", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers())).via((KV<Integer, Iterable<Integer>> kv) -> KV.of(0, kv.getKey())))
+            .apply("GroupB", GroupByKey.create())
+            .apply(ParDo.of(new RegisteredStagesFn(regions.toString())));
+    // Stage 0 writes GroupA, stage 1 reads it and writes GroupB, stage 2 reads GroupB. While stage 2
+    // runs, GroupA is fully read and released; GroupB is not. (PAssert's own independent stages may
+    // have regions registered too.)
+    PAssert.that(registered)
+        .satisfies(
+            stages -> {
+              List<String> seen = new ArrayList<>();
+              stages.forEach(seen::add);
+              assertTrue(seen.contains("s1"), "GroupB's regions are still being read: " + seen);
+              assertFalse(seen.contains("s0"), "GroupA's regions were released after stage 1: " + seen);
+              return null;
+            });
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
   @Test

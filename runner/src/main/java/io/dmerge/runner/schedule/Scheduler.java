@@ -11,11 +11,14 @@ import io.dmerge.runner.plan.Stage;
 import io.dmerge.runner.plan.StagePlan;
 import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.runner.translate.Step;
+import io.dmerge.shuffle.Dmerge;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.LinkedHashSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -30,7 +34,9 @@ import org.apache.beam.sdk.values.PCollectionView;
 /**
  * Runs a stage plan: each stage once the stages it reads are done, its tasks in parallel on the executor.
  * It collects the regions each task registered, hands every consumer the regions of its partition
- * and side inputs, and retries attempts that failed outside user code up to --maxTaskAttempts.
+ * and side inputs, and retries attempts that failed outside user code up to --maxTaskAttempts. A
+ * boundary's regions are released as soon as every stage that reads them has succeeded, so a long
+ * pipeline holds only the shuffles still ahead of it.
  */
 public final class Scheduler {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Scheduler.class);
@@ -38,22 +44,32 @@ public final class Scheduler {
   private final DmergePipelineOptions options;
   private final SerializablePipelineOptions serializedOptions;
   private final TaskExecutor executor;
+  private final Dmerge dmerge;
   private final JobMetrics metrics;
   private final Map<String, List<RegionRef>> regionsByBoundary = new ConcurrentHashMap<>();
   private final Map<String, Step.CreateView> viewSteps = new HashMap<>();
+  /** Per boundary, how many stages that read it have not yet succeeded. */
+  private final Map<String, AtomicInteger> pendingReaders = new HashMap<>();
   private volatile boolean cancelled;
 
-  public Scheduler(StagePlan plan, DmergePipelineOptions options, TaskExecutor executor, JobMetrics metrics) {
+  public Scheduler(
+      StagePlan plan, DmergePipelineOptions options, TaskExecutor executor, Dmerge dmerge, JobMetrics metrics) {
     this.plan = plan;
     this.options = options;
     this.serializedOptions = new SerializablePipelineOptions(options);
     this.executor = executor;
+    this.dmerge = dmerge;
     this.metrics = metrics;
     for (Stage stage : plan.stages()) {
       for (Step.Boundary b : stage.writes()) {
         if (b instanceof Step.CreateView) {
           viewSteps.put(Planner.viewId(((Step.CreateView) b).view()), (Step.CreateView) b);
         }
+      }
+    }
+    for (Stage stage : plan.stages()) {
+      for (String boundary : boundariesRead(stage)) {
+        pendingReaders.computeIfAbsent(boundary, k -> new AtomicInteger()).incrementAndGet();
       }
     }
   }
@@ -108,6 +124,31 @@ public final class Scheduler {
       metrics.add(result.metrics());
       result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref));
     }
+    releaseFullyRead(stage);
+  }
+
+  /** Releases the regions of every boundary {@code stage} read that no other stage still has to read. */
+  private void releaseFullyRead(Stage stage) {
+    for (String boundary : boundariesRead(stage)) {
+      if (pendingReaders.get(boundary).decrementAndGet() == 0) {
+        List<RegionRef> regions = regionsByBoundary.remove(boundary);
+        if (regions != null) {
+          regions.forEach(ref -> dmerge.release(ref.meta().id()));
+        }
+      }
+    }
+  }
+
+  /** The boundaries whose regions {@code stage}'s tasks read: its shuffle input and its side inputs. */
+  private Set<String> boundariesRead(Stage stage) {
+    Set<String> read = new LinkedHashSet<>();
+    if (stage.root() instanceof Step.Boundary) {
+      read.add(stage.root().name());
+    }
+    for (PCollectionView<?> view : sideInputViews(stage)) {
+      read.add(viewSteps.get(Planner.viewId(view)).name());
+    }
+    return read;
   }
 
   public void cancel() {
@@ -181,24 +222,30 @@ public final class Scheduler {
 
   private Map<String, SideInputData> sideInputs(Stage stage) {
     Map<String, SideInputData> out = new LinkedHashMap<>();
-    List<Step> all = new ArrayList<>(stage.steps());
-    all.add(stage.root());
-    for (Step s : all) {
-      Step.ParDo parDo = s instanceof Step.ParDo ? (Step.ParDo) s : s instanceof Step.KeyedParDo ? ((Step.KeyedParDo) s).parDo() : null;
-      if (parDo == null) {
-        continue;
-      }
-      for (PCollectionView<?> view : parDo.sideInputs()) {
-        String id = Planner.viewId(view);
-        Step.CreateView producer = viewSteps.get(id);
-        out.put(
-            id,
-            new SideInputData(
-                view, producer.coder(), producer.windowing(),
-                List.copyOf(regionsByBoundary.getOrDefault(producer.name(), List.of()))));
-      }
+    for (PCollectionView<?> view : sideInputViews(stage)) {
+      String id = Planner.viewId(view);
+      Step.CreateView producer = viewSteps.get(id);
+      out.put(
+          id,
+          new SideInputData(
+              view, producer.coder(), producer.windowing(),
+              List.copyOf(regionsByBoundary.getOrDefault(producer.name(), List.of()))));
     }
     return out;
+  }
+
+  private static List<PCollectionView<?>> sideInputViews(Stage stage) {
+    List<Step> all = new ArrayList<>(stage.steps());
+    all.add(stage.root());
+    List<PCollectionView<?>> views = new ArrayList<>();
+    for (Step s : all) {
+      if (s instanceof Step.ParDo) {
+        views.addAll(((Step.ParDo) s).sideInputs());
+      } else if (s instanceof Step.KeyedParDo) {
+        views.addAll(((Step.KeyedParDo) s).parDo().sideInputs());
+      }
+    }
+    return views;
   }
 
   private void checkNotCancelled() {
