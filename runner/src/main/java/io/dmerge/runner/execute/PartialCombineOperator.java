@@ -77,15 +77,16 @@ final class PartialCombineOperator implements Operator {
   }
 
   private void add(KV<?, ?> kv, Object structural, BoundedWindow window, Instant timestamp) {
-    Instant ts = timestampCombiner.assign(window, timestamp);
     Map<Object, Partial> table = tableFor(window);
     Partial p = table.get(structural);
     if (p == null) {
+      Instant ts = timestampCombiner.assign(window, timestamp);
       p = new Partial(kv.getKey(), window, fn.createAccumulator(options, NullSideInputReader.empty(), List.of(window)), ts);
       table.put(structural, p);
       entries++;
-    } else {
-      p.timestamp = timestampCombiner.combine(p.timestamp, ts);
+    } else if (timestampCombiner != TimestampCombiner.END_OF_WINDOW) {
+      // END_OF_WINDOW assigns every input the same timestamp: nothing to combine on the hot path.
+      p.timestamp = timestampCombiner.combine(p.timestamp, timestampCombiner.assign(window, timestamp));
     }
     p.accumulator = fn.addInput(p.accumulator, kv.getValue(), options, NullSideInputReader.empty(), p.windows);
   }
