@@ -7,7 +7,9 @@
 # default) and, when run as root, on a temporary tmpfs mounted with huge=always (2 MiB pages),
 # which it unmounts at the end. SKIP_HUGE=1 skips the second run.
 #
-# Options: SIZES_MIB (default 1,64,1024), RECORDS (2000000), PARTITIONS (64), MVN_FLAGS (-o).
+# Options: SIZES_MIB (default 1,64,1024), RECORDS (2000000), PARTITIONS (64), MVN_FLAGS (-o),
+# NO_INSTALL=1 (build the working tree's shuffle module and this project in a private temporary
+# directory instead of installing into ~/.m2, e.g. while others run tests against ~/.m2).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -35,11 +37,24 @@ if ! command -v redis-server >/dev/null; then
 fi
 
 echo "building..." >&2
-mvn $MVN_FLAGS -q -f "$ROOT/pom.xml" -N install >&2
-mvn $MVN_FLAGS -q -f "$ROOT/pom.xml" -pl shuffle install -DskipTests >&2
-mvn $MVN_FLAGS -q -f "$HERE/pom.xml" package dependency:build-classpath \
-  -Dmdep.outputFile="$HERE/target/classpath.txt" >&2
-CP="$HERE/target/classes:$(cat "$HERE/target/classpath.txt")"
+if [[ "${NO_INSTALL:-0}" == 1 ]]; then
+  B="$WORK/build"
+  mkdir -p "$B/shuffle" "$B/bench-classes"
+  cp "$ROOT/pom.xml" "$B/pom.xml"
+  cp "$ROOT/shuffle/pom.xml" "$B/shuffle/pom.xml"
+  mkdir -p "$B/shuffle/src" && cp -r "$ROOT/shuffle/src/main" "$B/shuffle/src/main"
+  mvn $MVN_FLAGS -q -f "$B/shuffle/pom.xml" compile dependency:build-classpath \
+    -Dmdep.outputFile="$B/shuffle-deps.txt" -Dmdep.includeScope=runtime >&2
+  DEPS="$B/shuffle/target/classes:$(cat "$B/shuffle-deps.txt")"
+  javac -nowarn -d "$B/bench-classes" -cp "$DEPS" "$HERE"/src/main/java/io/dmerge/bench/*.java >&2
+  CP="$B/bench-classes:$DEPS"
+else
+  mvn $MVN_FLAGS -q -f "$ROOT/pom.xml" -N install >&2
+  mvn $MVN_FLAGS -q -f "$ROOT/pom.xml" -pl shuffle install -DskipTests >&2
+  mvn $MVN_FLAGS -q -f "$HERE/pom.xml" package dependency:build-classpath \
+    -Dmdep.outputFile="$HERE/target/classpath.txt" >&2
+  CP="$HERE/target/classes:$(cat "$HERE/target/classpath.txt")"
+fi
 
 PORT=""
 for p in $(shuf -i 20000-60000 -n 50); do
@@ -79,7 +94,8 @@ bench /dev/shm "$WORK/dev-shm.md"
 
 if [[ "${SKIP_HUGE:-0}" != 1 && $(id -u) -eq 0 ]]; then
   HUGE_MNT="$(mktemp -d /tmp/dmerge-hugetmpfs.XXXXXX)"
-  if mount -t tmpfs -o huge=always,size=$((2 * MAX_MIB + 1024))m tmpfs "$HUGE_MNT" 2>/dev/null; then
+  # Room for the cold region, a fresh region, the recycled file of the steady rows, and slack.
+  if mount -t tmpfs -o huge=always,size=$((3 * MAX_MIB + 1024))m tmpfs "$HUGE_MNT" 2>/dev/null; then
     echo "### Memory root on a tmpfs mounted with huge=always (2 MiB pages)"
     echo
     bench "$HUGE_MNT" "$WORK/huge.md"

@@ -21,7 +21,11 @@ public interface Dmerge extends AutoCloseable {
   /** rmap: map a registered region read-only, checking the key. */
   MappedRegion rmap(RegionMeta meta, AccessKey key);
 
-  /** Drop a region; mappings that consumers still hold stay valid until they close them. */
+  /**
+   * Drop a region: it can no longer be rmapped. Mappings that consumers still hold stay mapped
+   * until they close them, but a transport that recycles region files may write the released
+   * file again, so release a region only once its consumers are done with it.
+   */
   void release(String id);
 
   /** Bytes currently registered by this job on this node. */

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * A consumer's read-only mapping of a registered region: the producer's pages, not a copy. Views
- * handed out stay valid until {@link #close()}. Backed either by the region's file (mapped lazily
+ * handed out stay mapped until {@link #close()}; with a recycling transport their content is only
+ * the region's until the region is released (its file may then be written again). Backed either by the region's file (mapped lazily
  * in {@link Windows}) or by a {@link NativeMapping} that a transport already mapped (the kernel
  * module's rmap).
  */
@@ -19,6 +20,10 @@ public final class MappedRegion implements AutoCloseable {
   /** Exactly one of {@code channel} (file-backed, mapped lazily) and {@code mapping} is set. */
   private final FileChannel channel;
   private final NativeMapping mapping;
+  /** File-backed only, when the transport caches mappings: where windows come from and go back to. */
+  private final MappingCache.Lease lease;
+  /** The file's size when it was opened: cached windows are mapped whole as far as the file goes. */
+  private final long fileSize;
   private final List<ByteBuffer> windows = new ArrayList<>();
   private final List<MappedByteBuffer> oversized = new ArrayList<>();
   private boolean closed;
@@ -28,6 +33,22 @@ public final class MappedRegion implements AutoCloseable {
     this.meta = meta;
     this.channel = channel;
     this.mapping = null;
+    this.lease = null;
+    this.fileSize = meta.size();
+  }
+
+  /**
+   * Maps {@code channel}'s bytes on demand through {@code lease}, whose windows may already be
+   * mapped from an earlier use of the same file in this process; {@link #close()} returns them to
+   * the cache instead of unmapping them. Takes ownership of the channel and the lease. {@code
+   * fileSize} is the file's current size ({@code meta.size()} or more).
+   */
+  public MappedRegion(RegionMeta meta, FileChannel channel, long fileSize, MappingCache.Lease lease) {
+    this.meta = meta;
+    this.channel = channel;
+    this.mapping = null;
+    this.lease = lease;
+    this.fileSize = Math.max(fileSize, meta.size());
   }
 
   /**
@@ -43,6 +64,8 @@ public final class MappedRegion implements AutoCloseable {
     this.meta = meta;
     this.channel = null;
     this.mapping = mapping;
+    this.lease = null;
+    this.fileSize = meta.size();
   }
 
   public RegionMeta meta() {
@@ -81,7 +104,13 @@ public final class MappedRegion implements AutoCloseable {
     if (w == null) {
       long start = (long) index * Windows.SIZE;
       int windowLength = (int) Math.min(Windows.SIZE, meta.size() - start);
-      w = mapping != null ? mapping.view(start, windowLength) : map(start, windowLength);
+      if (mapping != null) {
+        w = mapping.view(start, windowLength);
+      } else if (lease != null) {
+        w = lease.window(index, channel, Math.min(Windows.SIZE, fileSize - start), windowLength);
+      } else {
+        w = map(start, windowLength);
+      }
       windows.set(index, w);
     }
     return w.slice((int) (offset - (long) index * Windows.SIZE), length).asReadOnlyBuffer();
@@ -107,7 +136,11 @@ public final class MappedRegion implements AutoCloseable {
       mapping.close();
       return;
     }
-    windows.forEach(Unmapper::unmap);
+    if (lease != null) {
+      lease.close(); // the windows stay cached for the next rmap of this file
+    } else {
+      windows.forEach(Unmapper::unmap);
+    }
     oversized.forEach(Unmapper::unmap);
     windows.clear();
     oversized.clear();

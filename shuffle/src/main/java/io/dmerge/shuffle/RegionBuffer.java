@@ -20,7 +20,10 @@ public final class RegionBuffer implements AutoCloseable {
   private final String id;
   private final Path file;
   private final FileChannel channel;
-  private final List<MappedByteBuffer> windows = new ArrayList<>();
+  /** Recycled files only: the file's lifetime token and its (cached) window mappings. */
+  private final String token;
+  private final MappingCache.Lease lease;
+  private final List<ByteBuffer> windows = new ArrayList<>();
   private final List<MappedByteBuffer> oversized = new ArrayList<>();
   private long end;
   private boolean finished;
@@ -29,6 +32,8 @@ public final class RegionBuffer implements AutoCloseable {
   public RegionBuffer(String id, Path file) {
     this.id = id;
     this.file = file;
+    this.token = null;
+    this.lease = null;
     try {
       this.channel =
           FileChannel.open(
@@ -39,6 +44,25 @@ public final class RegionBuffer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create Dmerge region file " + file, e);
     }
+  }
+
+  /**
+   * A region in a recyclable file that is already open read-write (new, or claimed from a
+   * transport's pool): windows come from {@code lease}, which may already hold them mapped from
+   * an earlier use of the same file in this process. Sealing keeps the file at its size (whole
+   * windows) and returns the windows to the lease's cache instead of truncating and unmapping.
+   */
+  public RegionBuffer(String id, Path file, FileChannel channel, String token, MappingCache.Lease lease) {
+    this.id = id;
+    this.file = file;
+    this.channel = channel;
+    this.token = token;
+    this.lease = lease;
+  }
+
+  /** The recyclable file's lifetime token, or null for a region that is not recycled. */
+  public String token() {
+    return token;
   }
 
   public String id() {
@@ -80,18 +104,20 @@ public final class RegionBuffer implements AutoCloseable {
       oversized.add(big);
       return big;
     }
-    MappedByteBuffer window = window(Windows.index(offset));
+    ByteBuffer window = window(Windows.index(offset));
     int start = (int) (offset - (long) Windows.index(offset) * Windows.SIZE);
     return window.slice(start, length);
   }
 
-  private MappedByteBuffer window(int index) {
+  private ByteBuffer window(int index) {
     while (windows.size() <= index) {
       windows.add(null);
     }
-    MappedByteBuffer w = windows.get(index);
+    ByteBuffer w = windows.get(index);
     if (w == null) {
-      w = map((long) index * Windows.SIZE, Windows.SIZE);
+      w = lease != null
+          ? lease.window(index, channel, Windows.SIZE, Windows.SIZE)
+          : map((long) index * Windows.SIZE, Windows.SIZE);
       windows.set(index, w);
     }
     return w;
@@ -105,7 +131,11 @@ public final class RegionBuffer implements AutoCloseable {
     }
   }
 
-  /** Seals the region before registration: trims the file to what was written, drops the writable mappings. */
+  /**
+   * Seals the region before registration and drops the writable mappings. A region that is not
+   * recycled trims its file to what was handed out; a recycled one keeps its file's size (it never
+   * shrinks: other processes may hold cached mappings of it) and returns its windows to the cache.
+   */
   public void seal() {
     if (finished) {
       return;
@@ -113,7 +143,11 @@ public final class RegionBuffer implements AutoCloseable {
     finished = true;
     unmapAll();
     try {
-      channel.truncate(end);
+      if (lease == null) {
+        channel.truncate(end);
+      } else {
+        lease.close();
+      }
       channel.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot seal region " + id, e);
@@ -121,7 +155,9 @@ public final class RegionBuffer implements AutoCloseable {
   }
 
   private void unmapAll() {
-    windows.forEach(Unmapper::unmap);
+    if (lease == null) {
+      windows.forEach(Unmapper::unmap);
+    }
     oversized.forEach(Unmapper::unmap);
     windows.clear();
     oversized.clear();
@@ -139,6 +175,9 @@ public final class RegionBuffer implements AutoCloseable {
     if (!finished) {
       finished = true;
       unmapAll();
+      if (lease != null) {
+        lease.discard();
+      }
       try {
         channel.close();
         Files.deleteIfExists(file);

@@ -16,7 +16,14 @@ import java.nio.file.Path;
  * consume memRoot spillRoot jobId node id keyHex seed count partitions blockBytes
  * produce memRoot spillRoot jobId node id keyHex seed count partitions blockBytes
  * own     memRoot spillRoot jobId node id keyHex seed count partitions blockBytes
+ * rounds  memRoot spillRoot jobId node - - 0 0 1 1
  * </pre>
+ *
+ * {@code rounds} stays attached and answers commands on stdin, one a line, so that its mapping
+ * cache lives across regions: {@code RAW id keyHex seed size} rmaps the region, checks every byte
+ * against {@link #pattern} and answers {@code OK <cachedFiles>} (or {@code BAD ...});
+ * {@code SWEEP} answers {@code CACHED <cachedFiles>} after dropping mappings of unlinked files;
+ * {@code END} ends.
  *
  * {@code own} creates the job as its driver, registers a region and waits to be killed, leaving
  * an orphaned job directory behind.
@@ -42,7 +49,9 @@ public final class CrossProcessPeer {
       Thread.sleep(Long.MAX_VALUE);
     }
     try (ShmDmerge dmerge = ShmDmerge.attach(config)) {
-      if (mode.equals("consume")) {
+      if (mode.equals("rounds")) {
+        rounds(dmerge, config);
+      } else if (mode.equals("consume")) {
         RegionMeta meta = new RegionMeta(config.node(), id, -1);
         try {
           dmerge.rmap(meta, AccessKey.random()).close();
@@ -71,5 +80,53 @@ public final class CrossProcessPeer {
       }
     }
     System.out.println("DONE");
+  }
+
+  /** The long at byte offset {@code i} (a multiple of 8) of a raw test region written with {@code seed}. */
+  static long pattern(long seed, long i) {
+    return (seed * 0x9E3779B97F4A7C15L) ^ (i * 0xBF58476D1CE4E5B9L);
+  }
+
+  /** Checks every long of a raw region; returns -1 if all match, else the first bad offset. */
+  static long firstMismatch(MappedRegion region, long seed) {
+    long size = region.size();
+    for (long off = 0; off < size; off += 1 << 20) {
+      int len = (int) Math.min(1 << 20, size - off);
+      java.nio.ByteBuffer b = region.slice(off, len).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i + 8 <= len; i += 8) {
+        if (b.getLong(i) != pattern(seed, off + i)) {
+          return off + i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static void rounds(ShmDmerge dmerge, ShmConfig config) throws Exception {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] a = line.split(" ");
+      switch (a[0]) {
+        case "RAW" -> {
+          RegionMeta meta = new RegionMeta(config.node(), a[1], -1);
+          try (MappedRegion region = dmerge.rmap(meta, AccessKey.fromHex(a[2]))) {
+            long bad = region.size() != Long.parseLong(a[4]) ? -2 : firstMismatch(region, Long.parseLong(a[3]));
+            System.out.println(bad == -1 ? "OK " + dmerge.cachedFiles() : "BAD " + bad + " size " + region.size());
+          } catch (DmergeException e) {
+            System.out.println("ERROR " + e);
+          }
+        }
+        case "SWEEP" -> {
+          dmerge.sweepMappings();
+          System.out.println("CACHED " + dmerge.cachedFiles());
+        }
+        case "END" -> {
+          return;
+        }
+        default -> throw new IllegalArgumentException(line);
+      }
+      System.out.flush();
+    }
   }
 }

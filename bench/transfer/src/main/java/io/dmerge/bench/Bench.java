@@ -43,9 +43,15 @@ import java.util.stream.Stream;
  *   <li>memcpy: ByteBuffer.put from one pre-touched direct buffer to another, in the producer.
  * </ul>
  *
- * Plus the shuffle path: SegmentWriter writing N ~100-byte records into P partitions of a fresh
- * region, register, rmap, SegmentReader reading all of them, against memcpy of the same bytes.
- * Every case is warmed up first and reported as the median (and best) of several runs.
+ * Two Dmerge jobs: {@code bench-cold} never recycles (pool cap 0: every region file is new, every
+ * release unlinks it) and its consumer maps every region anew (the "cold" rows); {@code bench}
+ * recycles released region files and both processes keep their mappings (the "steady" rows: each
+ * run a NEW region, allocated from the pool, written, registered, rmapped, read and released).
+ *
+ * <p>Plus the shuffle path: SegmentWriter writing N ~100-byte records into P partitions of a
+ * region, register, rmap, SegmentReader reading all of them, against memcpy of the same bytes, in
+ * steady state (recycled regions) and cold (fresh regions). Every case is warmed up first and
+ * reported as the median (and best) of several runs.
  */
 public final class Bench {
   static final int WINDOW = 64 << 20;
@@ -58,6 +64,7 @@ public final class Bench {
   private final StringBuilder report = new StringBuilder();
 
   private ShmDmerge dmerge;
+  private ShmDmerge cold;
   private ByteBuffer src;
   private ByteBuffer dst;
   private Process consumer;
@@ -116,13 +123,17 @@ public final class Bench {
     Path memRoot = Files.createTempDirectory(Path.of(opts.getOrDefault("shm", "/dev/shm")), "dmerge-bench-");
     Path spillRoot = Files.createTempDirectory("dmerge-bench-spill-");
     ShmConfig config = new ShmConfig("bench", memRoot, spillRoot, Long.MAX_VALUE, "bench-node");
-    dmerge = ShmDmerge.create(config);
+    ShmConfig coldConfig = new ShmConfig("bench-cold", memRoot, spillRoot, Long.MAX_VALUE, "bench-node");
+    dmerge = ShmDmerge.create(config); // recycles: pool cap = budget / 4, unbounded here
+    cold = ShmDmerge.create(coldConfig, 0); // never recycles
     try {
       src = ByteBuffer.allocateDirect(max);
       dst = ByteBuffer.allocateDirect(max);
       Sums.fill(src);
       Sums.fill(dst);
       startConsumer(config, max);
+      ask("ATTACHCOLD " + coldConfig.memoryRoot() + " " + coldConfig.spillRoot() + " " + coldConfig.jobId() + " "
+          + coldConfig.node());
       if (!opts.getOrDefault("only", "").equals("shuffle")) {
         transfer();
       }
@@ -134,6 +145,7 @@ public final class Bench {
         consumer.destroyForcibly();
       }
       dmerge.close();
+      cold.close();
       deleteTree(memRoot);
       deleteTree(spillRoot);
     }
@@ -204,18 +216,42 @@ public final class Bench {
       int w = warmups(size);
       int n = runs(size);
 
-      // (a) rmap. The region is written and registered once; every run is a new rmap of it.
+      // (a) cold rmap. The region is written and registered once (cold job); every run is a new
+      // rmap of it by a consumer with no cached mapping (a new ShmDmerge instance), unmap included.
       AccessKey key = AccessKey.random();
       String id = "transfer-" + size;
-      RegionBuffer region = dmerge.allocate(id);
-      for (long off = 0; off < size; off += WINDOW) {
-        int len = (int) Math.min(WINDOW, size - off);
-        long at = region.allocate(len);
-        region.block(at, len).put(src.duplicate().clear().position((int) off).limit((int) off + len));
-      }
-      RegionMeta meta = dmerge.register(region, key);
-      String rmapCmd = "RMAP " + meta.id() + " " + key.toHex() + " " + meta.size();
+      RegionMeta meta = cold.register(written(cold, id, size), key);
+      String rmapCmd = "RMAPCOLD " + meta.id() + " " + key.toHex() + " " + meta.size();
       t.put("rmap", time(w, n, () -> consumerRun(rmapCmd, sum)));
+
+      // (a') steady state: every run the producer writes a NEW region into a recycled file
+      // (claimed from the pool, its mappings cached here), registers it; the consumer rmaps it
+      // (its mappings of that file cached there), reads every byte, closes; the producer releases.
+      long[] writeNs = new long[n];
+      long[] readNs = new long[n];
+      long[] releaseNs = new long[n];
+      int[] steadyRun = {-w};
+      Timing steady = time(w, n, () -> {
+        String steadyId = "steady-" + size + "-" + (steadyRun[0] + w);
+        long s0 = System.nanoTime();
+        RegionMeta m = dmerge.register(written(dmerge, steadyId, size), key);
+        long s1 = System.nanoTime();
+        long read = consumerRun("RMAP " + m.id() + " " + key.toHex() + " " + m.size(), sum);
+        long s2 = System.nanoTime();
+        dmerge.release(steadyId);
+        long s3 = System.nanoTime();
+        if (steadyRun[0] >= 0) {
+          writeNs[steadyRun[0]] = s1 - s0;
+          readNs[steadyRun[0]] = read;
+          releaseNs[steadyRun[0]] = s3 - s2;
+        }
+        steadyRun[0]++;
+        return (s1 - s0) + read + (s3 - s2);
+      });
+      t.put("steady-write", new Timing(writeNs));
+      t.put("steady-rmap", new Timing(readNs));
+      t.put("steady-release", new Timing(releaseNs));
+      t.put("steady-total", steady);
 
       // (b) loopback TCP into the consumer's reused buffer.
       t.put("tcp", time(w, n, () -> consumerRun("TCPREAD " + size, sum)));
@@ -274,17 +310,12 @@ public final class Bench {
       t.put("fresh-region-write", time(w, n, () -> {
         String freshId = "fresh-" + size + "-" + fresh[0]++;
         long s0 = System.nanoTime();
-        RegionBuffer b = dmerge.allocate(freshId);
-        for (long off = 0; off < size; off += WINDOW) {
-          int len = (int) Math.min(WINDOW, size - off);
-          b.block(b.allocate(len), len).put(src.duplicate().clear().position((int) off).limit((int) off + len));
-        }
-        dmerge.register(b, key);
+        cold.register(written(cold, freshId, size), key);
         long ns = System.nanoTime() - s0;
-        dmerge.release(freshId);
+        cold.release(freshId);
         return ns;
       }));
-      dmerge.release(id);
+      cold.release(id);
       all.put(size, t);
       System.err.println("transfer " + size / MIB + " MiB done: " + summary(t));
     }
@@ -293,6 +324,16 @@ public final class Bench {
     }
     server.close();
     writeTransferReport(all);
+  }
+
+  /** A new region of {@code d} holding the first {@code size} source bytes, in blocks of at most a window. */
+  private RegionBuffer written(ShmDmerge d, String id, int size) {
+    RegionBuffer b = d.allocate(id);
+    for (long off = 0; off < size; off += WINDOW) {
+      int len = (int) Math.min(WINDOW, size - off);
+      b.block(b.allocate(len), len).put(src.duplicate().clear().position((int) off).limit((int) off + len));
+    }
+    return b;
   }
 
   private void serveTcp(ServerSocketChannel server) {
@@ -341,7 +382,7 @@ public final class Bench {
   private void writeTransferReport(Map<Integer, Map<String, Timing>> all) {
     boolean redis = redisPort > 0;
     report.append("Transfer, memory root " + opts.getOrDefault("shm", "/dev/shm") + ": median ms (GiB/s); the consumer reads every byte in rmap, TCP and Redis\n\n");
-    report.append("| size | rmap | loopback TCP | Redis SET+GET | Redis GET only | memcpy | consumer read-only floor | producer: fresh region write + register |\n");
+    report.append("| size | cold rmap | loopback TCP | Redis SET+GET | Redis GET only | memcpy | consumer read-only floor | producer: fresh region write + register |\n");
     report.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var e : all.entrySet()) {
       int size = e.getKey();
@@ -353,17 +394,44 @@ public final class Bench {
       }
       report.append(" |\n");
     }
-    report.append("\nRatios (median / median; >1x means rmap is faster), best-of-runs ratio in brackets\n\n");
-    report.append("| size | Redis / rmap | TCP / rmap | rmap / memcpy | rmap / read-only floor |\n");
-    report.append("|---:|---:|---:|---:|---:|\n");
+    report.append("\nSteady state (recycled region files, mappings cached in both processes): each run a new region; "
+        + "median ms (GiB/s)\n\n");
+    report.append("| size | producer: allocate (claim) + write + register | consumer: rmap + read every byte + close "
+        + "| producer: release | together | memcpy |\n");
+    report.append("|---:|---:|---:|---:|---:|---:|\n");
+    for (var e : all.entrySet()) {
+      int size = e.getKey();
+      Map<String, Timing> t = e.getValue();
+      report.append("| ").append(label(size));
+      for (String k : List.of("steady-write", "steady-rmap", "steady-release", "steady-total", "memcpy")) {
+        Timing x = t.get(k);
+        report.append(" | ").append(ms(x.median()) + " (" + gibs(size, x.median()) + ")");
+      }
+      report.append(" |\n");
+    }
+    report.append("\nRatios (median / median; >1x means rmap is faster), best-of-runs ratio in brackets. "
+        + "cold = a new mapping of a resident region; steady = consumer rmap + read of a new region in a recycled file; "
+        + "together = steady producer write + register + consumer rmap + read + release\n\n");
+    report.append("| size | Redis / cold rmap | TCP / cold rmap | cold rmap / memcpy | Redis / steady rmap "
+        + "| TCP / steady rmap | steady rmap / memcpy | steady rmap / read-only floor | Redis / together "
+        + "| TCP / together | together / memcpy |\n");
+    report.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var e : all.entrySet()) {
       Map<String, Timing> t = e.getValue();
       Timing rmap = t.get("rmap");
+      Timing steady = t.get("steady-rmap");
+      Timing together = t.get("steady-total");
       report.append("| ").append(label(e.getKey()));
       report.append(" | ").append(redis ? both(t.get("redis"), rmap) : "n/a");
       report.append(" | ").append(both(t.get("tcp"), rmap));
       report.append(" | ").append(both(rmap, t.get("memcpy")));
-      report.append(" | ").append(both(rmap, t.get("read-floor")));
+      report.append(" | ").append(redis ? both(t.get("redis"), steady) : "n/a");
+      report.append(" | ").append(both(t.get("tcp"), steady));
+      report.append(" | ").append(both(steady, t.get("memcpy")));
+      report.append(" | ").append(both(steady, t.get("read-floor")));
+      report.append(" | ").append(redis ? both(t.get("redis"), together) : "n/a");
+      report.append(" | ").append(both(t.get("tcp"), together));
+      report.append(" | ").append(both(together, t.get("memcpy")));
       report.append(" |\n");
     }
     report.append("\nRuns per case: ");
@@ -409,26 +477,24 @@ public final class Bench {
       throw new IllegalArgumentException("payload " + payloadBytes + " exceeds the memcpy buffers");
     }
     long[] segmentBytes = {0};
-    long[] writeNs = new long[5];
-    long[] readNs = new long[5];
-    int[] run = {-2};
     AccessKey key = AccessKey.random();
-    Timing total = time(2, 5, () -> {
-      String id = "shuffle-" + (run[0] + 2);
+    // One shuffle run: write the records into a new region of d, register, rmap (in this process),
+    // read every record, release. Returns {write ns, read ns}.
+    java.util.function.BiFunction<ShmDmerge, String, long[]> oneShuffle = (d, id) -> {
       long t0 = System.nanoTime();
-      RegionBuffer region = dmerge.allocate(id);
+      RegionBuffer region = d.allocate(id);
       SegmentWriter w = new SegmentWriter(region, partitions, blockBytes);
       for (int i = 0; i < records; i++) {
         int j = i % pool;
         w.write(parts[j], keys[j], values[j]);
       }
       w.finish();
-      RegionMeta meta = dmerge.register(region, key);
+      RegionMeta meta = d.register(region, key);
       long t1 = System.nanoTime();
       long n = 0;
       long bytes = 0;
       long check = 0;
-      try (MappedRegion m = dmerge.rmap(meta, key)) {
+      try (MappedRegion m = d.rmap(meta, key)) {
         SegmentReader reader = new SegmentReader(m);
         for (int p = 0; p < reader.partitions(); p++) {
           SegmentReader.RecordCursor c = reader.partition(p);
@@ -446,13 +512,35 @@ public final class Bench {
         throw new IllegalStateException("shuffle read " + n + " records, " + bytes + " bytes");
       }
       segmentBytes[0] = meta.size();
-      dmerge.release(id);
+      d.release(id);
+      return new long[] {t1 - t0, t2 - t1};
+    };
+    // Steady state: every run writes a new region into the recycled file of the previous run.
+    long[] writeNs = new long[5];
+    long[] readNs = new long[5];
+    int[] run = {-2};
+    Timing total = time(2, 5, () -> {
+      long[] r = oneShuffle.apply(dmerge, "shuffle-" + (run[0] + 2));
       if (run[0] >= 0) {
-        writeNs[run[0]] = t1 - t0;
-        readNs[run[0]] = t2 - t1;
+        writeNs[run[0]] = r[0];
+        readNs[run[0]] = r[1];
       }
       run[0]++;
-      return t2 - t0;
+      return r[0] + r[1];
+    });
+    // Cold: every run writes a fresh region file (fresh pages), unlinked at release. The rmap in
+    // this same process still reads through the producer's windows (no new mapping, no faults).
+    long[] coldWriteNs = new long[5];
+    long[] coldReadNs = new long[5];
+    int[] coldRun = {-2};
+    Timing coldTotal = time(2, 5, () -> {
+      long[] r = oneShuffle.apply(cold, "shuffle-cold-" + (coldRun[0] + 2));
+      if (coldRun[0] >= 0) {
+        coldWriteNs[coldRun[0]] = r[0];
+        coldReadNs[coldRun[0]] = r[1];
+      }
+      coldRun[0]++;
+      return r[0] + r[1];
     });
     int size = (int) payloadBytes;
     Timing memcpy = time(3, 5, () -> {
@@ -468,15 +556,15 @@ public final class Bench {
     Timing freshCopy = time(2, 5, () -> {
       String freshId = "shuffle-fresh-" + fresh[0]++;
       long s0 = System.nanoTime();
-      RegionBuffer b = dmerge.allocate(freshId);
+      RegionBuffer b = cold.allocate(freshId);
       for (long off = 0; off < segBytes; off += WINDOW) {
         int len = (int) Math.min(WINDOW, segBytes - off);
         int from = (int) (off % (src.capacity() - len + 1));
         b.block(b.allocate(len), len).put(src.duplicate().clear().position(from).limit(from + len));
       }
-      dmerge.register(b, key);
+      cold.register(b, key);
       long ns = System.nanoTime() - s0;
-      dmerge.release(freshId);
+      cold.release(freshId);
       return ns;
     });
     Timing write = new Timing(writeNs);
@@ -484,12 +572,16 @@ public final class Bench {
     System.err.println("shuffle done: total=" + ms(total.median()) + "ms memcpy=" + ms(memcpy.median()) + "ms");
     report.append(String.format(Locale.ROOT,
         "Shuffle: %,d records of ~100 bytes (12-byte key, 80-96-byte value) into %d partitions, %d KiB blocks; "
-            + "payload %.1f MiB, segment %.1f MiB; median of 5 after 2 warm-up runs\n\n",
+            + "payload %.1f MiB, segment %.1f MiB; median of 5 after 2 warm-up runs; "
+            + "the producer and the consumer are the same process here; release is not timed\n\n",
         records, partitions, blockBytes / 1024, payloadBytes / (double) MIB, segmentBytes[0] / (double) MIB));
     report.append("| step | median ms | GiB/s of payload | / memcpy of the payload |\n|---|---:|---:|---:|\n");
-    report.append(row("SegmentWriter into a fresh region + register", write, payloadBytes, memcpy));
-    report.append(row("rmap + SegmentReader (CRC32C of every block) reading all records", read, payloadBytes, memcpy));
-    report.append(row("shuffle total (write + read)", total, payloadBytes, memcpy));
+    report.append(row("steady: SegmentWriter into a new region in a recycled file (allocate + write + register)", write, payloadBytes, memcpy));
+    report.append(row("steady: rmap + SegmentReader (CRC32C of every block) reading all records + close", read, payloadBytes, memcpy));
+    report.append(row("steady: shuffle total (write + read)", total, payloadBytes, memcpy));
+    report.append(row("cold: SegmentWriter into a fresh region file + register", new Timing(coldWriteNs), payloadBytes, memcpy));
+    report.append(row("cold: rmap (the producer's windows, same process) + SegmentReader reading all records + close", new Timing(coldReadNs), payloadBytes, memcpy));
+    report.append(row("cold: shuffle total (write + read)", coldTotal, payloadBytes, memcpy));
     report.append(row("memcpy of the payload bytes (pre-touched)", memcpy, payloadBytes, memcpy));
     report.append(row("reference: memcpy of the segment bytes into a fresh region + register", freshCopy, payloadBytes, memcpy));
     report.append('\n');

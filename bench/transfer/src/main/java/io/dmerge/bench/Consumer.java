@@ -25,6 +25,7 @@ public final class Consumer {
     int maxBytes = Integer.parseInt(args[0]);
     ByteBuffer receive = ByteBuffer.allocateDirect(maxBytes); // zeroed by the JVM: touched
     ShmDmerge dmerge = null;
+    ShmConfig coldConfig = null;
     SocketChannel tcp = null;
     Resp redis = null;
     String line;
@@ -35,16 +36,27 @@ public final class Consumer {
           dmerge = ShmDmerge.attach(new ShmConfig(a[3], Path.of(a[1]), Path.of(a[2]), Long.MAX_VALUE, a[4]));
           out.println("OK");
         }
+        case "ATTACHCOLD" -> {
+          coldConfig = new ShmConfig(a[3], Path.of(a[1]), Path.of(a[2]), Long.MAX_VALUE, a[4]);
+          out.println("OK");
+        }
         case "RMAP" -> {
+          // Steady state: the long-lived instance keeps its mappings of recycled files between runs.
           RegionMeta meta = new RegionMeta(dmerge.node(), a[1], Long.parseLong(a[3]));
           AccessKey key = AccessKey.fromHex(a[2]);
           long t0 = System.nanoTime();
-          long sum = 0;
-          try (MappedRegion region = dmerge.rmap(meta, key)) {
-            long size = region.size();
-            for (long off = 0; off < size; off += Bench.WINDOW) {
-              sum += Sums.sum(region.slice(off, (int) Math.min(Bench.WINDOW, size - off)));
-            }
+          long sum = readAll(dmerge, meta, key);
+          long t1 = System.nanoTime();
+          out.println("RESULT " + (t1 - t0) + " " + sum);
+        }
+        case "RMAPCOLD" -> {
+          // Cold: a new instance, so no cached mapping; closing it unmaps (timed, as before recycling).
+          RegionMeta meta = new RegionMeta(coldConfig.node(), a[1], Long.parseLong(a[3]));
+          AccessKey key = AccessKey.fromHex(a[2]);
+          long t0 = System.nanoTime();
+          long sum;
+          try (ShmDmerge fresh = ShmDmerge.attach(coldConfig)) {
+            sum = readAll(fresh, meta, key);
           }
           long t1 = System.nanoTime();
           out.println("RESULT " + (t1 - t0) + " " + sum);
@@ -116,5 +128,17 @@ public final class Consumer {
         default -> throw new IllegalArgumentException(line);
       }
     }
+  }
+
+  /** rmap, read every byte (sum as longs), close. */
+  private static long readAll(ShmDmerge d, RegionMeta meta, AccessKey key) {
+    long sum = 0;
+    try (MappedRegion region = d.rmap(meta, key)) {
+      long size = region.size();
+      for (long off = 0; off < size; off += Bench.WINDOW) {
+        sum += Sums.sum(region.slice(off, (int) Math.min(Bench.WINDOW, size - off)));
+      }
+    }
+    return sum;
   }
 }

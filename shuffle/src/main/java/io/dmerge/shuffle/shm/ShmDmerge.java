@@ -25,6 +25,7 @@ public final class ShmDmerge implements Dmerge {
   private final RegionDirectory spill;
   private final long memoryBudget;
   private final boolean owner;
+  private boolean closed;
 
   private ShmDmerge(String node, RegionDirectory memory, RegionDirectory spill, long memoryBudget, boolean owner) {
     this.node = node;
@@ -35,26 +36,48 @@ public final class ShmDmerge implements Dmerge {
   }
 
   /**
+   * The default cap on the pool of released region files kept for reuse: a quarter of the memory
+   * budget. The pool's pages count toward the budget (see {@link #allocate}).
+   */
+  public static long defaultPoolCap(long memoryBudget) {
+    return memoryBudget / 4;
+  }
+
+  /**
    * Opens a job's region space as its owner (the driver): reclaims orphans of dead drivers first,
    * and deletes the job's regions on {@link #close()}.
    */
   public static ShmDmerge create(ShmConfig config) {
+    return create(config, defaultPoolCap(config.memoryBudget()));
+  }
+
+  /**
+   * As {@link #create(ShmConfig)}, with released region files pooled for reuse while the pool
+   * holds at most {@code poolCap} bytes (0: never pool, unlink as released). The cap is applied
+   * by the process that releases.
+   */
+  public static ShmDmerge create(ShmConfig config, long poolCap) {
     RegionDirectory.reclaimOrphans(config.memoryRoot());
     RegionDirectory.reclaimOrphans(config.spillRoot());
     return new ShmDmerge(
         config.node(),
-        RegionDirectory.create(config.memoryRoot(), config.jobId()),
-        RegionDirectory.create(config.spillRoot(), config.jobId()),
+        RegionDirectory.create(config.memoryRoot(), config.jobId(), true, poolCap),
+        RegionDirectory.create(config.spillRoot(), config.jobId(), false, 0),
         config.memoryBudget(),
         true);
   }
 
   /** Joins an existing job's region space from a worker; closing does not delete the job's regions. */
   public static ShmDmerge attach(ShmConfig config) {
+    return attach(config, defaultPoolCap(config.memoryBudget()));
+  }
+
+  /** As {@link #attach(ShmConfig)}, with the pool cap this process applies when it releases. */
+  public static ShmDmerge attach(ShmConfig config, long poolCap) {
     return new ShmDmerge(
         config.node(),
-        RegionDirectory.attach(config.memoryRoot(), config.jobId()),
-        RegionDirectory.attach(config.spillRoot(), config.jobId()),
+        RegionDirectory.attach(config.memoryRoot(), config.jobId(), true, poolCap),
+        RegionDirectory.attach(config.spillRoot(), config.jobId(), false, 0),
         config.memoryBudget(),
         false);
   }
@@ -64,9 +87,19 @@ public final class ShmDmerge implements Dmerge {
     return node;
   }
 
+  /**
+   * A pooled file if there is one (its pages are already there, so it does not grow the memory in
+   * use, whatever the budget); else a new file in the memory directory while the memory in use
+   * (regions plus pool) is under the budget; else a new file in the spill directory.
+   */
   @Override
   public RegionBuffer allocate(String id) {
-    RegionDirectory target = memory.bytesInUse() >= memoryBudget ? spill : memory;
+    memory.cache().maybeSweep();
+    RegionBuffer claimed = memory.claim(id);
+    if (claimed != null) {
+      return claimed;
+    }
+    RegionDirectory target = memory.bytesInUse() + memory.pooledBytes() >= memoryBudget ? spill : memory;
     return target.newBuffer(id);
   }
 
@@ -84,6 +117,7 @@ public final class ShmDmerge implements Dmerge {
               + "; remote rmap needs the node agent transport");
     }
     if (memory.isRegistered(meta.id())) {
+      memory.cache().maybeSweep();
       return memory.rmap(meta, key);
     }
     if (spill.isRegistered(meta.id())) {
@@ -117,13 +151,44 @@ public final class ShmDmerge implements Dmerge {
     return size >= 0 ? size : spill.registeredSize(id);
   }
 
-  /** Bytes held in the memory-backed directory; the rest went to the spill directory. */
+  /**
+   * Bytes held by regions in the memory-backed directory (the pages of their files: a recycled
+   * file counts the pages of its largest use); the rest went to the spill directory. Released
+   * files kept for reuse are not included: see {@link #pooledBytes()}.
+   */
   public long memoryBytes() {
     return memory.bytesInUse();
   }
 
+  /** Bytes of memory held by released region files pooled for reuse. */
+  public long pooledBytes() {
+    return memory.pooledBytes();
+  }
+
+  /** Region files whose window mappings this instance keeps (in use or cached for reuse). */
+  public int cachedFiles() {
+    return memory.cache().files();
+  }
+
+  /**
+   * Drops cached mappings of files that another process unlinked (this runs by itself at most
+   * once a second, from {@link #allocate} and {@link #rmap}).
+   */
+  public void sweepMappings() {
+    memory.cache().sweep();
+  }
+
+  /**
+   * Unmaps every mapping this instance cached (mappings a {@link MappedRegion} still uses go when
+   * it is closed); the owner also deletes both job directories, pool included.
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    memory.closeCache();
     if (owner) {
       memory.deleteAll();
       spill.deleteAll();
