@@ -52,6 +52,12 @@ public interface DmergePipelineOptions extends PipelineOptions {
 
   void setShuffleBlockBytes(int bytes);
 
+  @Description("Keyed shuffles write each partition with a key-order index, and consumers merge producers in key order, holding one key's elements at a time instead of indexing the whole partition on the heap. False: consumers group with a heap hash table.")
+  @Default.Boolean(true)
+  boolean getSortedShuffle();
+
+  void setSortedShuffle(boolean sorted);
+
   /** The number of cores. */
   class AvailableProcessors implements DefaultValueFactory<Integer> {
     @Override

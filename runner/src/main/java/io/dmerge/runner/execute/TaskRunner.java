@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute;
 
+import io.dmerge.runner.DmergePipelineOptions;
 import io.dmerge.runner.plan.Stage;
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.RegionRef;
@@ -176,8 +177,11 @@ public final class TaskRunner {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private ShuffleWriter<WindowedValue<?>> writer(Step.Boundary boundary, Coder<?> coder, WindowingStrategy<?, ?> windowing, int partitions) {
     String regionId = spec.name() + "-w" + writers.size();
+    // Only keyed boundaries are read grouped by key; side inputs and rebalances are read in write order.
+    boolean keyed = boundary instanceof Step.GroupByKey || boundary instanceof Step.KeyedParDo || boundary instanceof Step.CombinePerKey;
+    boolean sorted = keyed && options.as(DmergePipelineOptions.class).getSortedShuffle();
     ShuffleWriter<WindowedValue<?>> writer =
-        new ShuffleWriter<>(dmerge, regionId, (Coder) fullCoder(coder, windowing), partitions, spec.blockBytes());
+        new ShuffleWriter<>(dmerge, regionId, (Coder) fullCoder(coder, windowing), partitions, spec.blockBytes(), sorted);
     writers.put(boundary.name(), writer);
     return writer;
   }

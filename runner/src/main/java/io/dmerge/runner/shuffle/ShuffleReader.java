@@ -11,7 +11,8 @@ import org.apache.beam.sdk.coders.Coder;
 
 /**
  * Where a task's shuffle input is read: it rmaps the regions of every producer, and hands out the
- * records of one partition as views into the mapped pages. Values are decoded from those views on
+ * records of one partition as views into the mapped pages, in write order or, when the producers
+ * wrote sorted segments, merged in key order. Values are decoded from those views on
  * demand; nothing is copied into heap buffers first. The mappings live until {@link #close()}.
  */
 public final class ShuffleReader implements AutoCloseable {
@@ -45,6 +46,23 @@ public final class ShuffleReader implements AutoCloseable {
         visitor.visit(cursor.key(), cursor.value());
       }
     }
+  }
+
+  /** Whether every producer wrote its region sorted, so that {@link #inKeyOrder} works. */
+  public boolean sorted() {
+    return segments.stream().allMatch(SegmentReader::sorted);
+  }
+
+  /**
+   * The records of {@code partition} from all producers, merged in key order (see {@link
+   * io.dmerge.shuffle.segment.KeyOrder}); only one record per producer is looked at at a time.
+   */
+  public SegmentReader.RecordCursor inKeyOrder(int partition) {
+    List<SegmentReader.RecordCursor> cursors = new ArrayList<>(segments.size());
+    for (SegmentReader segment : segments) {
+      cursors.add(segment.partitionInKeyOrder(partition));
+    }
+    return new KeyOrderMerge(cursors);
   }
 
   /** Decodes values with one coder, reusing one stream. */

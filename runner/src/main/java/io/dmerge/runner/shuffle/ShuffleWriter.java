@@ -10,7 +10,8 @@ import org.apache.beam.sdk.coders.Coder;
 /**
  * Where a task's shuffle output is written: records go, encoded once, straight into one Dmerge
  * region per task and boundary, partitioned by the hash of the encoded key (encoded
- * with a deterministic coder, see {@link KeyBytes}). {@link #finish()}
+ * with a deterministic coder, see {@link KeyBytes}). A sorted writer also indexes each partition
+ * in key order, so that consumers can merge instead of building a hash table. {@link #finish()}
  * registers the region under a fresh access key.
  */
 public final class ShuffleWriter<V> implements AutoCloseable {
@@ -19,16 +20,18 @@ public final class ShuffleWriter<V> implements AutoCloseable {
   private final Coder<V> valueCoder;
   private final int partitions;
   private final int blockBytes;
+  private final boolean sorted;
   private RegionBuffer region;
   private SegmentWriter segment;
   private int roundRobin;
 
-  public ShuffleWriter(Dmerge dmerge, String regionId, Coder<V> valueCoder, int partitions, int blockBytes) {
+  public ShuffleWriter(Dmerge dmerge, String regionId, Coder<V> valueCoder, int partitions, int blockBytes, boolean sorted) {
     this.dmerge = dmerge;
     this.regionId = regionId;
     this.valueCoder = valueCoder;
     this.partitions = partitions;
     this.blockBytes = blockBytes;
+    this.sorted = sorted;
   }
 
   /** Writes a keyed record whose key is already encoded. */
@@ -54,7 +57,7 @@ public final class ShuffleWriter<V> implements AutoCloseable {
   private SegmentWriter segment() {
     if (segment == null) {
       region = dmerge.allocate(regionId);
-      segment = new SegmentWriter(region, partitions, blockBytes);
+      segment = new SegmentWriter(region, partitions, blockBytes, sorted);
     }
     return segment;
   }
@@ -79,5 +82,4 @@ public final class ShuffleWriter<V> implements AutoCloseable {
       region.close();
     }
   }
-
 }

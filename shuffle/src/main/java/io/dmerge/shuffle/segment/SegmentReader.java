@@ -8,14 +8,16 @@ import java.util.List;
 
 /**
  * Reads a segment from a mapped region in place. The header and footer are verified when the
- * reader opens; each block's checksum is verified before its first record is handed out, so a
- * corrupted or truncated segment fails loudly instead of yielding wrong records.
+ * reader opens; each block's checksum is verified before its first record is handed out, and a
+ * key-order index before its first entry is used, so a corrupted or truncated segment fails loudly
+ * instead of yielding wrong records.
  */
 public final class SegmentReader {
   private final MappedRegion region;
   private final int partitions;
   private final long records;
   private final List<List<long[]>> blocksByPartition = new ArrayList<>(); // {offset, length, crc}
+  private final long[][] indexes; // per partition {offset, entries, crc}; empty when not sorted
 
   public SegmentReader(MappedRegion region) {
     this.region = region;
@@ -39,7 +41,7 @@ public final class SegmentReader {
     int footerBytes = header.getInt(24);
     int footerCrc = header.getInt(28);
     this.records = header.getLong(32);
-    if (partitions <= 0 || footerBytes < 4) {
+    if (partitions <= 0 || footerBytes < 8) {
       throw new CorruptSegmentException(id, "header names " + partitions + " partitions and a " + footerBytes + "-byte footer");
     }
     if (footerOffset < SegmentFormat.HEADER_BYTES || footerOffset + footerBytes > region.size()) {
@@ -53,7 +55,7 @@ public final class SegmentReader {
       blocksByPartition.add(new ArrayList<>());
     }
     int count = footer.getInt();
-    if (count < 0 || (long) count * SegmentFormat.BLOCK_ENTRY_BYTES + 4 != footerBytes) {
+    if (count < 0 || 8 + (long) count * SegmentFormat.BLOCK_ENTRY_BYTES > footerBytes) {
       throw new CorruptSegmentException(id, "footer of " + footerBytes + " bytes cannot hold " + count + " blocks");
     }
     for (int i = 0; i < count; i++) {
@@ -67,6 +69,28 @@ public final class SegmentReader {
       }
       blocksByPartition.get(partition).add(new long[] {offset, length, crc});
     }
+    int indexCount = footer.getInt();
+    if ((indexCount != 0 && indexCount != partitions)
+        || footer.remaining() != (long) indexCount * SegmentFormat.INDEX_TABLE_ENTRY_BYTES) {
+      throw new CorruptSegmentException(id, "footer of " + footerBytes + " bytes cannot hold " + indexCount + " indexes");
+    }
+    this.indexes = new long[indexCount][];
+    long indexed = 0;
+    for (int p = 0; p < indexCount; p++) {
+      long offset = footer.getLong();
+      int entries = footer.getInt();
+      int crc = footer.getInt();
+      long bytes = (long) entries * SegmentFormat.INDEX_ENTRY_BYTES;
+      if (entries < 0 || bytes > Integer.MAX_VALUE
+          || (entries > 0 && (offset < SegmentFormat.HEADER_BYTES || offset + bytes > footerOffset))) {
+        throw new CorruptSegmentException(id, "index of partition " + p + " is out of range");
+      }
+      indexes[p] = new long[] {offset, entries, crc};
+      indexed += entries;
+    }
+    if (indexCount > 0 && indexed != records) {
+      throw new CorruptSegmentException(id, "indexes hold " + indexed + " records, the header counts " + records);
+    }
   }
 
   public int partitions() {
@@ -78,65 +102,44 @@ public final class SegmentReader {
     return records;
   }
 
-  /** A cursor over the records of one partition, reading straight from the mapped pages. */
+  /** Whether every partition has a key-order index, that is, {@link #partitionInKeyOrder} works. */
+  public boolean sorted() {
+    return indexes.length > 0;
+  }
+
+  /** A cursor over the records of one partition in write order, reading straight from the mapped pages. */
   public RecordCursor partition(int partition) {
-    return new RecordCursor(region.meta().id(), region, blocksByPartition.get(partition));
+    return new WriteOrderCursor(region, blocksByPartition.get(partition));
+  }
+
+  /**
+   * A cursor over the records of one partition in {@link KeyOrder}, equal keys in write order.
+   * Verifies the partition's index first.
+   *
+   * @throws IllegalStateException if the segment was written unsorted
+   */
+  public RecordCursor partitionInKeyOrder(int partition) {
+    if (!sorted()) {
+      throw new IllegalStateException("segment in region " + region.meta().id() + " was written without indexes");
+    }
+    long[] index = indexes[partition];
+    ByteBuffer entries =
+        region.slice(index[0], (int) index[1] * SegmentFormat.INDEX_ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    if (SegmentFormat.crc(entries) != (int) index[2]) {
+      throw new CorruptSegmentException(region.meta().id(), "index of partition " + partition + " fails its checksum");
+    }
+    return new KeyOrderCursor(region, blocksByPartition.get(partition), entries);
   }
 
   /** Iterates records; {@link #key()} and {@link #value()} are views into the mapped region. */
-  public static final class RecordCursor {
-    private final String id;
-    private final MappedRegion region;
-    private final List<long[]> blocks;
-    private int nextBlock;
-    private ByteBuffer block;
-    private ByteBuffer keyView;
-    private ByteBuffer valueView;
-
-    RecordCursor(String id, MappedRegion region, List<long[]> blocks) {
-      this.id = id;
-      this.region = region;
-      this.blocks = blocks;
-    }
-
+  public interface RecordCursor {
     /** Advances to the next record; false at the end of the partition. */
-    public boolean next() {
-      while (block == null || !block.hasRemaining()) {
-        if (nextBlock == blocks.size()) {
-          return false;
-        }
-        long[] b = blocks.get(nextBlock++);
-        block = region.slice(b[0], (int) b[1]).order(ByteOrder.LITTLE_ENDIAN);
-        if (SegmentFormat.crc(block) != (int) b[2]) {
-          throw new CorruptSegmentException(id, "block at offset " + b[0] + " fails its checksum");
-        }
-      }
-      keyView = field();
-      valueView = field();
-      return true;
-    }
-
-    private ByteBuffer field() {
-      if (block.remaining() < SegmentFormat.FIELD_LENGTH_BYTES) {
-        throw new CorruptSegmentException(id, "record header cut short");
-      }
-      int length = block.getInt();
-      if (length < 0 || length > block.remaining()) {
-        throw new CorruptSegmentException(id, "record field of " + length + " bytes overruns its block");
-      }
-      ByteBuffer field = block.slice(block.position(), length);
-      block.position(block.position() + length);
-      return field;
-    }
+    boolean next();
 
     /** The current record's key bytes (a view; valid until the region is unmapped). */
-    public ByteBuffer key() {
-      return keyView;
-    }
+    ByteBuffer key();
 
     /** The current record's value bytes (a view; valid until the region is unmapped). */
-    public ByteBuffer value() {
-      return valueView;
-    }
+    ByteBuffer value();
   }
 }

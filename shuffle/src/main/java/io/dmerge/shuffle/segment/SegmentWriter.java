@@ -12,6 +12,9 @@ import java.util.List;
  * shuffle costs, with no staging buffer. Each partition fills its own current block; a record that
  * does not fit moves, once, to a fresh block large enough for it.
  *
+ * <p>A sorted writer also gives each partition an index of its records in key order, built by
+ * {@link #finish()}: the records stay where they were written, only their positions are sorted.
+ *
  * <p>Usage per record: {@link #startRecord(int)}, encode the key into {@link #stream()}, {@link
  * #endKey()}, encode the value, {@link #endRecord()}. Not thread-safe.
  */
@@ -19,8 +22,10 @@ public final class SegmentWriter {
   private final RegionBuffer region;
   private final int partitions;
   private final int blockBytes;
+  private final boolean sorted;
   private final OpenBlock[] open;
-  private final List<long[]> closedBlocks = new ArrayList<>(); // {partition, offset, length, crc}
+  private final long[] recordsIn; // per partition: the size of its index
+  private final List<ClosedBlock> closedBlocks = new ArrayList<>();
   private final long headerOffset;
   private final RecordStream stream = new RecordStream();
   private OpenBlock current;
@@ -28,14 +33,22 @@ public final class SegmentWriter {
   private int fieldStart;
   private long records;
 
+  /** A writer of an unsorted segment: each partition's records in write order. */
   public SegmentWriter(RegionBuffer region, int partitions, int blockBytes) {
+    this(region, partitions, blockBytes, false);
+  }
+
+  /** With {@code sorted}, {@link #finish()} also writes each partition's key-order index. */
+  public SegmentWriter(RegionBuffer region, int partitions, int blockBytes, boolean sorted) {
     if (partitions <= 0) {
       throw new IllegalArgumentException("a segment needs at least one partition, got " + partitions);
     }
     this.region = region;
     this.partitions = partitions;
     this.blockBytes = blockBytes;
+    this.sorted = sorted;
     this.open = new OpenBlock[partitions];
+    this.recordsIn = new long[partitions];
     this.headerOffset = region.allocate(SegmentFormat.HEADER_BYTES);
   }
 
@@ -74,6 +87,7 @@ public final class SegmentWriter {
 
   public void endRecord() {
     endField();
+    recordsIn[current.partition]++;
     current = null;
     records++;
   }
@@ -87,19 +101,25 @@ public final class SegmentWriter {
     endRecord();
   }
 
-  /** Closes all blocks, writes footer and header. The region can then be registered. */
+  /** Closes all blocks, writes the indexes (if sorted), footer and header. The region can then be registered. */
   public void finish() {
     for (OpenBlock block : open) {
       if (block != null) {
         close(block);
       }
     }
-    int footerBytes = 4 + closedBlocks.size() * SegmentFormat.BLOCK_ENTRY_BYTES;
+    long[][] indexes = sorted ? writeIndexes() : new long[0][];
+    int footerBytes =
+        4 + closedBlocks.size() * SegmentFormat.BLOCK_ENTRY_BYTES + 4 + indexes.length * SegmentFormat.INDEX_TABLE_ENTRY_BYTES;
     long footerOffset = region.allocate(footerBytes);
     ByteBuffer footer = region.block(footerOffset, footerBytes).order(ByteOrder.LITTLE_ENDIAN);
     footer.putInt(closedBlocks.size());
-    for (long[] b : closedBlocks) {
-      footer.putInt((int) b[0]).putLong(b[1]).putInt((int) b[2]).putInt((int) b[3]);
+    for (ClosedBlock b : closedBlocks) {
+      footer.putInt(b.partition()).putLong(b.offset()).putInt(b.length()).putInt(b.crc());
+    }
+    footer.putInt(indexes.length);
+    for (long[] index : indexes) {
+      footer.putLong(index[0]).putInt((int) index[1]).putInt((int) index[2]);
     }
     footer.flip();
     int footerCrc = SegmentFormat.crc(footer);
@@ -109,6 +129,48 @@ public final class SegmentWriter {
     header.putLong(records);
     int headerCrc = SegmentFormat.crc(header.duplicate().flip());
     header.putInt(headerCrc);
+  }
+
+  /** Writes every partition's key-order index; returns per partition {offset, entries, crc}. */
+  private long[][] writeIndexes() {
+    List<List<ClosedBlock>> byPartition = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      byPartition.add(new ArrayList<>());
+    }
+    for (ClosedBlock b : closedBlocks) {
+      byPartition.get(b.partition()).add(b);
+    }
+    long[][] indexes = new long[partitions][];
+    for (int p = 0; p < partitions; p++) {
+      indexes[p] = writeIndex(recordsIn[p], byPartition.get(p));
+    }
+    return indexes;
+  }
+
+  private long[] writeIndex(long count, List<ClosedBlock> blocks) {
+    if (count == 0) {
+      return new long[] {0, 0, 0};
+    }
+    if (count > Integer.MAX_VALUE / SegmentFormat.INDEX_ENTRY_BYTES) {
+      throw new IllegalArgumentException("too many records in one partition of region " + region.id() + " to sort: " + count);
+    }
+    ByteBuffer[] views = new ByteBuffer[blocks.size()];
+    long[] positions = new long[(int) count];
+    int n = 0;
+    for (int ordinal = 0; ordinal < views.length; ordinal++) {
+      ByteBuffer b = views[ordinal] = blocks.get(ordinal).bytes();
+      for (int at = 0; at < blocks.get(ordinal).length(); n++) {
+        positions[n] = SegmentFormat.position(ordinal, at);
+        at += SegmentFormat.FIELD_LENGTH_BYTES + b.getInt(at); // key
+        at += SegmentFormat.FIELD_LENGTH_BYTES + b.getInt(at); // value
+      }
+    }
+    new IndexSorter(views).sort(positions);
+    int bytes = positions.length * SegmentFormat.INDEX_ENTRY_BYTES;
+    long offset = region.allocate(bytes);
+    ByteBuffer index = region.block(offset, bytes).order(ByteOrder.LITTLE_ENDIAN);
+    index.asLongBuffer().put(positions);
+    return new long[] {offset, count, SegmentFormat.crc(index)};
   }
 
   private void startField() {
@@ -158,7 +220,7 @@ public final class SegmentWriter {
     int length = block.buffer.position();
     if (length > 0) {
       int crc = SegmentFormat.crc(block.buffer.duplicate().flip());
-      closedBlocks.add(new long[] {block.partition, block.offset, length, crc});
+      closedBlocks.add(new ClosedBlock(block.partition, block.offset, length, crc, block.buffer));
     }
     open[block.partition] = null;
   }
@@ -174,6 +236,9 @@ public final class SegmentWriter {
       this.buffer = buffer;
     }
   }
+
+  /** A block as the footer lists it; {@code bytes} (little endian) stays writable-mapped until the region is sealed. */
+  private record ClosedBlock(int partition, long offset, int length, int crc, ByteBuffer bytes) {}
 
   private final class RecordStream extends OutputStream {
     @Override
