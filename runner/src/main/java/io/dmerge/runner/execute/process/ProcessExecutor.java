@@ -21,7 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * Runs tasks in worker JVMs on this machine, the shape of pods on one node: they share nothing with
  * the driver or each other but the job's Dmerge regions. A worker that dies is replaced, and its
  * attempt fails as lost so the scheduler retries it. Workers come from, and go back to, the
- * driver's {@link WorkerPool}.
+ * driver's {@link WorkerPool}. Each stage's template is serialized once for the job and sent once
+ * to each worker; tasks carry only their own part.
  */
 public final class ProcessExecutor implements TaskExecutor {
   private final ShmConfig job;
@@ -29,6 +30,7 @@ public final class ProcessExecutor implements TaskExecutor {
   private final BlockingQueue<WorkerProcess> idle = new LinkedBlockingQueue<>();
   private final Set<WorkerProcess> busy = ConcurrentHashMap.newKeySet();
   private final ExecutorService dispatch;
+  private final StageTemplates templates = new StageTemplates();
 
   public ProcessExecutor(ShmConfig job, int workers, List<String> jvmArgs) {
     this.job = job;
@@ -70,7 +72,7 @@ public final class ProcessExecutor implements TaskExecutor {
           }
           busy.add(worker);
           try {
-            return worker.run(task);
+            return worker.run(task, templates.of(task));
           } catch (RuntimeException e) {
             throw e;
           } catch (Exception e) {

@@ -1,49 +1,58 @@
 package io.dmerge.runner.execute.process;
 
 import io.dmerge.runner.execute.TaskRunner;
-import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.shuffle.Dmerge;
-import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.Dmerges;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
- * The worker entry point: runs the task specs the driver sends on stdin, answering each with a
- * result or a failure on stdout, until stdin closes. A {@link ShmConfig} message attaches the worker
- * to a job's Dmerge regions for the tasks that follow. User code's System.out goes to stderr so it
- * cannot corrupt the channel.
+ * The worker entry point: runs the tasks the driver sends on stdin, answering each with a result or
+ * a failure on stdout, until stdin closes. A {@link ShmConfig} message attaches the worker to a
+ * job's Dmerge regions for the tasks that follow, and drops the previous job's stage templates.
+ * User code's System.out goes to stderr so it cannot corrupt the channel.
  */
 public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
-    DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
-    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)));
+    ControlChannel channel =
+        new ControlChannel(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
     System.setOut(System.err);
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
-    for (Object message = Frames.read(in); message != null; message = Frames.read(in)) {
-      if (message instanceof ShmConfig) {
+    // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
+    Map<Long, byte[]> templates = new HashMap<>();
+    for (Object message = channel.read(); message != null; message = channel.read()) {
+      if (message instanceof ShmConfig job) {
         if (dmerge != null) {
           dmerge.close();
         }
-        dmerge = Dmerges.attach((ShmConfig) message);
+        dmerge = Dmerges.attach(job);
+        templates.clear();
         continue;
+      }
+      TaskEnvelope task = (TaskEnvelope) message;
+      if (task.template() != null) {
+        templates.put(task.templateId(), task.template());
+      }
+      byte[] template = templates.get(task.templateId());
+      if (template == null) {
+        // The driver's view of this cache is wrong: exit, and the driver retries on a fresh worker.
+        throw new IllegalStateException("no stage template " + task.templateId() + " cached in this worker");
       }
       Object reply;
       try {
-        reply = TaskRunner.run((TaskSpec) message, dmerge);
+        reply = TaskRunner.run(task.spec(template), dmerge);
       } catch (Throwable t) {
         reply = TaskFailure.of(t);
       }
-      Frames.write(out, reply);
+      channel.write(reply);
     }
     // User code may have left non-daemon threads behind; the driver is done with this worker.
     System.exit(0);

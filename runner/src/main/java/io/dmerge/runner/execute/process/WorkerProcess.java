@@ -4,31 +4,29 @@ import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.schedule.WorkerLostException;
 import io.dmerge.shuffle.shm.ShmConfig;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One worker JVM on this machine and its control channel; runs one task at a time, for whichever
- * job it is attached to.
+ * job it is attached to, and so is used by one thread at a time. It remembers which stage
+ * templates the worker has cached in the current job, so each is sent once.
  */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final List<String> jvmArgs;
-  private final DataOutputStream toWorker;
-  private final DataInputStream fromWorker;
+  private final ControlChannel channel;
+  private final Set<Long> cachedTemplates = new HashSet<>();
   private String attachedJob;
 
   private WorkerProcess(Process process, List<String> jvmArgs) {
     this.process = process;
     this.jvmArgs = jvmArgs;
-    this.toWorker = new DataOutputStream(new BufferedOutputStream(process.getOutputStream()));
-    this.fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream()));
+    this.channel = new ControlChannel(process.getInputStream(), process.getOutputStream());
   }
 
   static WorkerProcess start(List<String> jvmArgs) throws IOException {
@@ -50,7 +48,9 @@ final class WorkerProcess implements AutoCloseable {
   /** Points the worker at a job's regions; its next tasks belong to that job. */
   void attach(ShmConfig job) throws IOException {
     if (!job.jobId().equals(attachedJob)) {
-      Frames.write(toWorker, job);
+      // The worker drops its template cache on attach; so does this side.
+      cachedTemplates.clear();
+      channel.write(job);
       attachedJob = job.jobId();
     }
   }
@@ -60,20 +60,22 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   /** Runs one attempt; a worker that dies or breaks the channel fails it with {@link WorkerLostException}. */
-  TaskResult run(TaskSpec task) throws Exception {
+  TaskResult run(TaskSpec task, StageTemplates.Serialized template) throws Exception {
     Object reply;
     try {
-      Frames.write(toWorker, task);
-      reply = Frames.read(fromWorker);
+      channel.write(TaskEnvelope.of(task, template, cachedTemplates.contains(template.id())));
+      // A worker that does not read this envelope is lost and replaced, cache and all.
+      cachedTemplates.add(template.id());
+      reply = channel.read();
     } catch (IOException e) {
       throw lost(task, e);
-    }
-    if (reply == null) {
-      throw lost(task, null);
     }
     if (reply instanceof TaskFailure) {
       Throwable cause = ((TaskFailure) reply).cause();
       throw cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
+    }
+    if (!(reply instanceof TaskResult)) {
+      throw lost(task, reply == null ? null : new IOException("unexpected reply " + reply.getClass().getName()));
     }
     return (TaskResult) reply;
   }
@@ -102,7 +104,7 @@ final class WorkerProcess implements AutoCloseable {
   @Override
   public void close() {
     try {
-      toWorker.close();
+      channel.close();
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }

@@ -1,8 +1,11 @@
 package io.dmerge.runner.execute.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +74,44 @@ class ProcessExecutorTest {
     assertEquals(0, leftoverFiles());
   }
 
+  @Test
+  void aWorkerThatWritesGarbageOnTheChannelIsReplacedAndItsTaskRetried() throws IOException {
+    Pipeline p = pipeline();
+    PCollection<KV<String, Iterable<Integer>>> grouped =
+        p.apply(Create.of(KV.of("a", 1), KV.of("a", 2), KV.of("b", 3)))
+            .apply(GroupByKey.create())
+            .apply(ParDo.of(new GarbageOnceFn(markers.resolve("garbage").toString())));
+    PAssert.that(grouped.apply(Count.globally())).containsInAnyOrder(2L);
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertTrue(Files.exists(markers.resolve("garbage")), "the first attempt really wrote garbage");
+    assertEquals(0, leftoverFiles());
+  }
+
+  @Test
+  void aUserExceptionInAWorkerIsTheJobFailuresCause() throws IOException {
+    Pipeline p = pipeline();
+    p.apply(Create.of(KV.of("k", 1))).apply(GroupByKey.create()).apply(ParDo.of(new FailingFn()));
+    PipelineResult result = p.run();
+    Pipeline.PipelineExecutionException e =
+        assertThrows(Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
+    assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
+    assertEquals("boom", e.getCause().getMessage());
+    assertEquals(0, leftoverFiles());
+  }
+
+  /**
+   * Workers cache a stage's template bytes, never its DoFns: every task sees a fresh instance.
+   * Create splits into about two tasks per worker, so some worker runs several tasks of the stage.
+   */
+  @Test
+  void everyTaskOfAStageGetsItsOwnDoFnInstance() throws IOException {
+    Pipeline p = pipeline();
+    PCollection<Integer> out = p.apply(Create.of(1, 2, 3, 4, 5, 6, 7, 8)).apply(ParDo.of(new FreshInstanceFn()));
+    PAssert.that(out).containsInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertEquals(0, leftoverFiles());
+  }
+
   static final class Parity extends DoFn<Integer, KV<String, Integer>> {
     @ProcessElement
     public void process(ProcessContext c) {
@@ -106,6 +147,52 @@ class ProcessExecutorTest {
         Files.createFile(m);
         Runtime.getRuntime().halt(137);
       }
+      c.output(c.element());
+    }
+  }
+
+  /** Writes a frame length no control message can have to the real stdout, once. */
+  static final class GarbageOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
+    private final String marker;
+
+    GarbageOnceFn(String marker) {
+      this.marker = marker;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws IOException {
+      Path m = Path.of(marker);
+      if (!Files.exists(m)) {
+        Files.createFile(m);
+        FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        stdout.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'x'});
+        stdout.flush();
+      }
+      c.output(c.element());
+    }
+  }
+
+  static final class FailingFn extends DoFn<KV<String, Iterable<Integer>>, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      throw new IllegalStateException("boom");
+    }
+  }
+
+  /** Fails if its instance was set up before: a DoFn shared between tasks would be. */
+  static final class FreshInstanceFn extends DoFn<Integer, Integer> {
+    private boolean setUp;
+
+    @Setup
+    public void setup() {
+      if (setUp) {
+        throw new IllegalStateException("this DoFn instance was already set up by an earlier task");
+      }
+      setUp = true;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
       c.output(c.element());
     }
   }
