@@ -63,27 +63,25 @@ class ProcessExecutorTest {
 
   @Test
   void aWorkerThatDiesMidTaskIsReplacedAndItsTaskRetried() throws IOException {
-    Pipeline p = pipeline();
-    PCollection<KV<String, Iterable<Integer>>> grouped =
-        p.apply(Create.of(KV.of("a", 1), KV.of("a", 2), KV.of("b", 3)))
-            .apply(GroupByKey.create())
-            .apply(ParDo.of(new DieOnceFn(markers.resolve("died").toString())));
-    PAssert.that(grouped.apply(Count.globally())).containsInAnyOrder(2L);
-    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
-    assertTrue(Files.exists(markers.resolve("died")), "the first attempt really killed its worker");
-    assertEquals(0, leftoverFiles());
+    assertRetriedAfterFirstAttempt(new DieOnceFn(markers.resolve("died").toString()), "died");
   }
 
   @Test
   void aWorkerThatWritesGarbageOnTheChannelIsReplacedAndItsTaskRetried() throws IOException {
+    assertRetriedAfterFirstAttempt(new GarbageOnceFn(markers.resolve("garbage").toString()), "garbage");
+  }
+
+  /** Runs a GroupByKey into {@code misbehaving}, whose first attempt leaves {@code marker} and breaks its worker. */
+  private void assertRetriedAfterFirstAttempt(DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> misbehaving, String marker)
+      throws IOException {
     Pipeline p = pipeline();
     PCollection<KV<String, Iterable<Integer>>> grouped =
         p.apply(Create.of(KV.of("a", 1), KV.of("a", 2), KV.of("b", 3)))
             .apply(GroupByKey.create())
-            .apply(ParDo.of(new GarbageOnceFn(markers.resolve("garbage").toString())));
+            .apply(ParDo.of(misbehaving));
     PAssert.that(grouped.apply(Count.globally())).containsInAnyOrder(2L);
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
-    assertTrue(Files.exists(markers.resolve("garbage")), "the first attempt really wrote garbage");
+    assertTrue(Files.exists(markers.resolve(marker)), "the first attempt really broke its worker");
     assertEquals(0, leftoverFiles());
   }
 
