@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  * recycles released region files and both processes keep their mappings (the "steady" rows: each
  * run a NEW region, allocated from the pool, written, registered, rmapped, read and released).
  *
- * <p>Plus the shuffle path: SegmentWriter writing N ~100-byte records into P partitions of a
+ * <p>Plus the shuffle path: SegmentWriter writing N records (12-byte key, --value-bytes value, ~100
+ * bytes by default) into P partitions of a
  * region, register, rmap, SegmentReader reading all of them, against memcpy of the same bytes, in
  * steady state (recycled regions) and cold (fresh regions). Every case is warmed up first and
  * reported as the median (and best) of several runs.
@@ -455,7 +456,8 @@ public final class Bench {
     int records = Integer.parseInt(opts.getOrDefault("records", "2000000"));
     int partitions = Integer.parseInt(opts.getOrDefault("partitions", "64"));
     int blockBytes = Integer.parseInt(opts.getOrDefault("block", "65536"));
-    // A pool of ~100-byte records (12-byte key, 80-96-byte value), reused round robin.
+    int valueBytes = Integer.parseInt(opts.getOrDefault("value-bytes", "80"));
+    // A pool of records (12-byte key, value of valueBytes to valueBytes + 16 bytes), reused round robin.
     SplittableRandom rnd = new SplittableRandom(1);
     int pool = 4096;
     byte[][] keys = new byte[pool][];
@@ -464,7 +466,7 @@ public final class Bench {
     long payload = 0;
     for (int i = 0; i < pool; i++) {
       keys[i] = new byte[12];
-      values[i] = new byte[80 + rnd.nextInt(17)];
+      values[i] = new byte[valueBytes + rnd.nextInt(17)];
       rnd.nextBytes(keys[i]);
       rnd.nextBytes(values[i]);
       parts[i] = rnd.nextInt(partitions);
@@ -571,10 +573,11 @@ public final class Bench {
     Timing read = new Timing(readNs);
     System.err.println("shuffle done: total=" + ms(total.median()) + "ms memcpy=" + ms(memcpy.median()) + "ms");
     report.append(String.format(Locale.ROOT,
-        "Shuffle: %,d records of ~100 bytes (12-byte key, 80-96-byte value) into %d partitions, %d KiB blocks; "
+        "Shuffle: %,d records (12-byte key, %d-%d-byte value) into %d partitions, %d KiB blocks; "
             + "payload %.1f MiB, segment %.1f MiB; median of 5 after 2 warm-up runs; "
             + "the producer and the consumer are the same process here; release is not timed\n\n",
-        records, partitions, blockBytes / 1024, payloadBytes / (double) MIB, segmentBytes[0] / (double) MIB));
+        records, valueBytes, valueBytes + 16, partitions, blockBytes / 1024, payloadBytes / (double) MIB,
+        segmentBytes[0] / (double) MIB));
     report.append("| step | median ms | GiB/s of payload | / memcpy of the payload |\n|---|---:|---:|---:|\n");
     report.append(row("steady: SegmentWriter into a new region in a recycled file (allocate + write + register)", write, payloadBytes, memcpy));
     report.append(row("steady: rmap + SegmentReader (CRC32C of every block) reading all records + close", read, payloadBytes, memcpy));
