@@ -116,4 +116,40 @@ class BudgetTest {
       assertEquals(100, d.registeredBytes());
     }
   }
+
+  /**
+   * A write into a mapped tmpfs page the file system cannot supply is a SIGBUS, so a nearly full
+   * memory root (a container's 64 MiB /dev/shm) must send regions to the spill directory however
+   * large the budget. Needs a small tmpfs of its own, so it runs where mount(8) works (root).
+   */
+  @Test
+  void aNearlyFullMemoryFileSystemSendsRegionsToTheSpillDirectory() throws Exception {
+    Path small = java.nio.file.Files.createTempDirectory(Path.of("/dev/shm"), "dmerge-small-tmpfs-");
+    boolean mounted = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", small.toString())
+        .inheritIO().start().waitFor() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "mounting a tmpfs needs root");
+    try {
+      Path spill = tmp.resolve("small-spill");
+      ShmDmerge onSmall =
+          ShmDmerge.create(new io.dmerge.shuffle.shm.ShmConfig("small", small, spill, Long.MAX_VALUE, TestRoots.NODE));
+      try {
+        RegionBuffer region = onSmall.allocate("r");
+        ByteBuffer b = region.block(region.allocate(48 * MIB), 48 * MIB); // more than the tmpfs holds
+        for (int i = 0; i < 48 * MIB; i += 4096) {
+          b.put(i, (byte) 1);
+        }
+        assertEquals(spill.resolve("small"), region.file().getParent());
+        AccessKey key = AccessKey.random();
+        try (MappedRegion r = onSmall.rmap(onSmall.register(region, key), key)) {
+          assertEquals(1, r.slice(47 * MIB, 1).get(0));
+        }
+      } finally {
+        onSmall.close();
+      }
+    } finally {
+      // Lazy: a mapping left open by a failed assertion must not keep the mount behind.
+      new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+      java.nio.file.Files.deleteIfExists(small);
+    }
+  }
 }

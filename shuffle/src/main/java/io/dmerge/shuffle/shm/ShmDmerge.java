@@ -20,6 +20,9 @@ import java.nio.file.Path;
  * <p>The registry is the {@link RegionDirectory}; this class only decides where bytes live.
  */
 public final class ShmDmerge implements Dmerge {
+  /** Free space below which new regions spill: two 64 MiB mapping windows, the unit a region grows by. */
+  static final long MIN_FREE_BYTES = 128L << 20;
+
   private final String node;
   private final RegionDirectory memory;
   private final RegionDirectory spill;
@@ -99,8 +102,21 @@ public final class ShmDmerge implements Dmerge {
     if (claimed != null) {
       return claimed;
     }
-    RegionDirectory target = memory.bytesInUse() + memory.pooledBytes() >= memoryBudget ? spill : memory;
-    return target.newBuffer(id);
+    boolean overBudget = memory.bytesInUse() + memory.pooledBytes() >= memoryBudget;
+    return (overBudget || !memoryHasRoom() ? spill : memory).newBuffer(id);
+  }
+
+  /**
+   * Whether the memory directory's file system can still take a full window. A write into a
+   * mapped tmpfs page that the file system cannot supply raises SIGBUS, not an I/O error, so a
+   * nearly full tmpfs (a container's small /dev/shm, say) sends new regions to the spill directory.
+   */
+  private boolean memoryHasRoom() {
+    try {
+      return Files.getFileStore(memory.path()).getUsableSpace() >= MIN_FREE_BYTES;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Override
