@@ -24,7 +24,7 @@ final class KeyOrderCursor extends PartitionCursor {
     if (ordinal < 0 || ordinal >= blockCount()) {
       throw new CorruptSegmentException(id, "index entry names block " + ordinal + " of " + blockCount());
     }
-    read(block(ordinal), SegmentFormat.offset(position));
+    read(ordinal, SegmentFormat.offset(position));
     return true;
   }
 }

@@ -136,10 +136,10 @@ public final class SegmentReader {
     /** Advances to the next record; false at the end of the partition. */
     boolean next();
 
-    /** The current record's key bytes (a view; valid until the region is unmapped). */
+    /** The current record's key bytes: a new view on each call, valid until the region is unmapped. */
     ByteBuffer key();
 
-    /** The current record's value bytes (a view; valid until the region is unmapped). */
+    /** The current record's value bytes: a new view on each call, valid until the region is unmapped. */
     ByteBuffer value();
   }
 }

@@ -28,7 +28,9 @@ public final class SegmentWriter {
   private final List<ClosedBlock> closedBlocks = new ArrayList<>();
   private final long headerOffset;
   private final RecordStream stream = new RecordStream();
-  private OpenBlock current;
+  // The partition of the record being written (its block is open[writing]), kept as an index: a
+  // reference stored into this long-lived writer on every record would cost a GC write barrier each.
+  private int writing = -1;
   private int recordStart;
   private int fieldStart;
   private long records;
@@ -69,7 +71,7 @@ public final class SegmentWriter {
     if (block == null || block.buffer.remaining() < 2 * SegmentFormat.FIELD_LENGTH_BYTES) {
       block = newBlock(partition, blockBytes);
     }
-    current = block;
+    writing = partition;
     recordStart = block.buffer.position();
     startField();
   }
@@ -87,8 +89,8 @@ public final class SegmentWriter {
 
   public void endRecord() {
     endField();
-    recordsIn[current.partition]++;
-    current = null;
+    recordsIn[writing]++;
+    writing = -1;
     records++;
   }
 
@@ -174,18 +176,19 @@ public final class SegmentWriter {
   }
 
   private void startField() {
-    fieldStart = current.buffer.position();
-    current.buffer.position(fieldStart + SegmentFormat.FIELD_LENGTH_BYTES);
+    ByteBuffer b = open[writing].buffer;
+    fieldStart = b.position();
+    b.position(fieldStart + SegmentFormat.FIELD_LENGTH_BYTES);
   }
 
   private void endField() {
-    ByteBuffer b = current.buffer;
+    ByteBuffer b = open[writing].buffer;
     b.putInt(fieldStart, b.position() - fieldStart - SegmentFormat.FIELD_LENGTH_BYTES);
   }
 
   /** Makes room for {@code n} more bytes of the current record, moving it to a bigger block if needed. */
   private void ensure(int n) {
-    ByteBuffer b = current.buffer;
+    ByteBuffer b = open[writing].buffer;
     if (b.remaining() >= n) {
       return;
     }
@@ -195,15 +198,14 @@ public final class SegmentWriter {
     if (size > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException("a single shuffle record exceeds 2 GiB in region " + region.id());
     }
-    OpenBlock old = current;
+    OpenBlock old = open[writing];
     ByteBuffer partial = old.buffer.duplicate().position(recordStart).limit(b.position());
     // Cut the partial record off the old block before newBlock closes (and checksums) it.
     old.buffer.position(recordStart);
     OpenBlock moved = newBlock(old.partition, (int) size);
     moved.buffer.put(partial);
     fieldStart = fieldStart - recordStart;
-    recordStart = 0;
-    current = moved;
+    recordStart = 0; // newBlock made the moved block open[writing]
   }
 
   private OpenBlock newBlock(int partition, int size) {
@@ -244,13 +246,13 @@ public final class SegmentWriter {
     @Override
     public void write(int b) {
       ensure(1);
-      current.buffer.put((byte) b);
+      open[writing].buffer.put((byte) b);
     }
 
     @Override
     public void write(byte[] bytes, int off, int len) {
       ensure(len);
-      current.buffer.put(bytes, off, len);
+      open[writing].buffer.put(bytes, off, len);
     }
   }
 }

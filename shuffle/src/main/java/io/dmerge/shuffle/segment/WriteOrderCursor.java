@@ -1,13 +1,12 @@
 package io.dmerge.shuffle.segment;
 
 import io.dmerge.shuffle.MappedRegion;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /** A partition's records in write order: its blocks in footer order, each block's records back to back. */
 final class WriteOrderCursor extends PartitionCursor {
   private int ordinal = -1;
-  private ByteBuffer block;
+  private int end; // the current block's length
   private int at;
 
   WriteOrderCursor(MappedRegion region, List<long[]> blocks) {
@@ -16,14 +15,14 @@ final class WriteOrderCursor extends PartitionCursor {
 
   @Override
   public boolean next() {
-    while (block == null || at == block.limit()) {
+    while (ordinal < 0 || at == end) {
       if (ordinal + 1 == blockCount()) {
         return false;
       }
-      block = block(++ordinal);
+      end = block(++ordinal).limit();
       at = 0;
     }
-    at = read(block, at);
+    at = read(ordinal, at);
     return true;
   }
 }
