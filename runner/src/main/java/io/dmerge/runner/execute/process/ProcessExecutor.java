@@ -25,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * to each worker; tasks carry only their own part.
  */
 public final class ProcessExecutor implements TaskExecutor {
+  private static final int ATTACH_ATTEMPTS = 3;
   private final ShmConfig job;
   private final List<String> jvmArgs;
   private final BlockingQueue<WorkerProcess> idle = new LinkedBlockingQueue<>();
@@ -48,15 +49,20 @@ public final class ProcessExecutor implements TaskExecutor {
     }
   }
 
+  /** A pooled or new worker attached to this job; a pooled one may have died since its last job. */
   private WorkerProcess attachedWorker() {
-    WorkerProcess w = WorkerPool.SHARED.acquire(jvmArgs);
-    try {
-      w.attach(job);
-      return w;
-    } catch (IOException e) {
-      w.kill();
-      throw new UncheckedIOException("cannot attach worker " + w.pid() + " to job " + job.jobId(), e);
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTACH_ATTEMPTS; attempt++) {
+      WorkerProcess w = WorkerPool.SHARED.acquire(jvmArgs);
+      try {
+        w.attach(job);
+        return w;
+      } catch (IOException e) {
+        w.kill();
+        last = e;
+      }
     }
+    throw new UncheckedIOException("cannot attach a worker to job " + job.jobId() + " in " + ATTACH_ATTEMPTS + " attempts", last);
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
+  private volatile boolean killed;
   private final List<String> jvmArgs;
   private final ControlChannel channel;
   private final Set<Long> cachedTemplates = new HashSet<>();
@@ -93,10 +94,15 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   boolean isAlive() {
-    return process.isAlive();
+    return !killed && process.isAlive();
   }
 
+  /**
+   * Kills the JVM. It counts as dead from here on: the process itself may take a moment to go,
+   * and a worker killed by a cancelled job must not go back to the pool in that moment.
+   */
   void kill() {
+    killed = true;
     process.destroyForcibly();
   }
 
