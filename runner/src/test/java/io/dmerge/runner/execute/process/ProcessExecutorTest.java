@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -130,43 +131,54 @@ class ProcessExecutorTest {
     }
   }
 
-  /** Kills its own JVM the first time any task runs it, as a crashing pod would. */
-  static final class DieOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
+  /**
+   * Breaks its worker the first time any task runs it, and only then: the marker file is created
+   * atomically, so of two tasks running at once in two workers exactly one breaks its worker.
+   */
+  abstract static class BreakOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
     private final String marker;
 
-    DieOnceFn(String marker) {
+    BreakOnceFn(String marker) {
       this.marker = marker;
     }
 
     @ProcessElement
     public void process(ProcessContext c) throws IOException {
-      Path m = Path.of(marker);
-      if (!Files.exists(m)) {
-        Files.createFile(m);
-        Runtime.getRuntime().halt(137);
+      try {
+        Files.createFile(Path.of(marker));
+        breakWorker();
+      } catch (FileAlreadyExistsException e) {
+        // An earlier attempt broke its worker already; this one runs normally.
       }
       c.output(c.element());
+    }
+
+    abstract void breakWorker() throws IOException;
+  }
+
+  /** Kills its own JVM, as a crashing pod would. */
+  static final class DieOnceFn extends BreakOnceFn {
+    DieOnceFn(String marker) {
+      super(marker);
+    }
+
+    @Override
+    void breakWorker() {
+      Runtime.getRuntime().halt(137);
     }
   }
 
-  /** Writes a frame length no control message can have to the real stdout, once. */
-  static final class GarbageOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
-    private final String marker;
-
+  /** Writes a frame length no control message can have to the real stdout. */
+  static final class GarbageOnceFn extends BreakOnceFn {
     GarbageOnceFn(String marker) {
-      this.marker = marker;
+      super(marker);
     }
 
-    @ProcessElement
-    public void process(ProcessContext c) throws IOException {
-      Path m = Path.of(marker);
-      if (!Files.exists(m)) {
-        Files.createFile(m);
-        FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
-        stdout.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'x'});
-        stdout.flush();
-      }
-      c.output(c.element());
+    @Override
+    void breakWorker() throws IOException {
+      FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
+      stdout.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'x'});
+      stdout.flush();
     }
   }
 
