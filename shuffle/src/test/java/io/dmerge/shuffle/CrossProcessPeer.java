@@ -5,8 +5,11 @@ import io.dmerge.shuffle.segment.SegmentWriter;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The other process of {@link CrossProcessTest}: attaches to the test's job and either consumes a
@@ -29,6 +32,18 @@ import java.nio.file.Path;
  * an orphaned job directory behind.
  */
 public final class CrossProcessPeer {
+  /** Starts a peer JVM in {@code mode} on job {@code c}, with the arguments {@link #main} parses. */
+  static Process start(String mode, ShmConfig c, String id, AccessKey key, Records records) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        CrossProcessPeer.class.getName(),
+        mode, c.memoryRoot().toString(), c.spillRoot().toString(), c.jobId(), c.node(), id, key.toHex(),
+        Long.toString(records.seed), Integer.toString(records.count), Integer.toString(records.partitions),
+        Integer.toString(records.blockBytes)));
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  }
+
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     ShmConfig config = new ShmConfig(args[3], Path.of(args[1]), Path.of(args[2]), Long.MAX_VALUE, args[4]);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dmerge.shuffle.segment.SegmentReader;
 import io.dmerge.shuffle.segment.SegmentWriter;
-import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,8 +12,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,15 +39,7 @@ class CrossProcessTest {
   }
 
   private Process peer(String mode, String id, AccessKey key) throws IOException {
-    ShmConfig c = roots.config(JOB);
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        CrossProcessPeer.class.getName(),
-        mode, c.memoryRoot().toString(), c.spillRoot().toString(), c.jobId(), c.node(), id, key.toHex(),
-        Long.toString(records.seed), Integer.toString(records.count), Integer.toString(records.partitions),
-        Integer.toString(records.blockBytes)));
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return CrossProcessPeer.start(mode, roots.config(JOB), id, key, records);
   }
 
   private static String expectLine(BufferedReader out, String prefix) throws IOException {

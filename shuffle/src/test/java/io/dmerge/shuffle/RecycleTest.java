@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dmerge.shuffle.segment.SegmentReader;
 import io.dmerge.shuffle.segment.SegmentWriter;
-import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -90,15 +88,7 @@ class RecycleTest {
   }
 
   private Process peer(String mode, String id, AccessKey key, Records records) throws IOException {
-    ShmConfig c = roots.config(JOB);
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        CrossProcessPeer.class.getName(),
-        mode, c.memoryRoot().toString(), c.spillRoot().toString(), c.jobId(), c.node(), id, key.toHex(),
-        Long.toString(records.seed), Integer.toString(records.count), Integer.toString(records.partitions),
-        Integer.toString(records.blockBytes)));
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return CrossProcessPeer.start(mode, roots.config(JOB), id, key, records);
   }
 
   private static void awaitExit(Process p) throws InterruptedException {
