@@ -111,7 +111,8 @@ build_java_roundtrip() {
 	# javac into build/java, not mvn into shuffle/target: leaves the module's own build alone.
 	# Skipped while no source (and not the class path) changed since the last compile.
 	{ find "$REPO/shuffle/src/main/java" -name '*.java'
-	  find "$REPO/shuffle/src/test/java/io/dmerge/shuffle/kmod" -name '*.java'; } | sort >"$JBUILD/sources.new"
+	  find "$REPO/shuffle/src/test/java/io/dmerge/shuffle/kmod" -name '*.java'
+	  echo "$REPO/shuffle/src/test/java/io/dmerge/shuffle/Records.java"; } | sort >"$JBUILD/sources.new"
 	if [ ! -f "$JBUILD/classes.stamp" ] || ! cmp -s "$JBUILD/sources.new" "$JBUILD/sources" ||
 		[ -n "$(find "$deps" $(cat "$JBUILD/sources.new") -newer "$JBUILD/classes.stamp" | head -1)" ]; then
 		mv "$JBUILD/sources.new" "$JBUILD/sources"

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * A deterministic set of shuffle records: the same (seed, count, partitions) gives the same records
  * in every JVM, so a producer and a consumer in different processes agree on the expected content.
  */
-final class Records {
-  record Rec(int partition, byte[] key, byte[] value) {}
+public final class Records {
+  public record Rec(int partition, byte[] key, byte[] value) {}
 
   final long seed;
   final int count;
@@ -107,8 +107,13 @@ final class Records {
     for (Rec rec : generate()) {
       byPartition.get(rec.partition()).add(rec);
     }
+    return digest(byPartition);
+  }
+
+  /** SHA-256 over records grouped by partition (index = partition), in list order within each. */
+  public static String digest(List<List<Rec>> byPartition) {
     MessageDigest d = sha256();
-    for (int p = 0; p < partitions; p++) {
+    for (int p = 0; p < byPartition.size(); p++) {
       for (Rec rec : byPartition.get(p)) {
         update(d, p, ByteBuffer.wrap(rec.key()), ByteBuffer.wrap(rec.value()));
       }
@@ -117,7 +122,7 @@ final class Records {
   }
 
   /** The same digest over what a reader yields. */
-  static String digest(SegmentReader reader) {
+  public static String digest(SegmentReader reader) {
     MessageDigest d = sha256();
     for (int p = 0; p < reader.partitions(); p++) {
       SegmentReader.RecordCursor c = reader.partition(p);

@@ -6,6 +6,7 @@ import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.DmergeException;
 import io.dmerge.shuffle.Dmerges;
 import io.dmerge.shuffle.MappedRegion;
+import io.dmerge.shuffle.Records;
 import io.dmerge.shuffle.RegionBuffer;
 import io.dmerge.shuffle.RegionMeta;
 import io.dmerge.shuffle.segment.SegmentReader;
@@ -20,11 +21,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -438,40 +436,20 @@ final class KmodRoundTrip {
   }
 
   static String expectedDigest(long seed) {
-    List<List<byte[][]>> byPartition = new ArrayList<>();
+    List<List<Records.Rec>> byPartition = new ArrayList<>();
     for (int p = 0; p < PARTITIONS; p++) {
       byPartition.add(new ArrayList<>());
     }
     SplittableRandom r = new SplittableRandom(seed);
     for (int i = 0; i < COUNT; i++) {
       int p = r.nextInt(PARTITIONS);
-      byPartition.get(p).add(new byte[][] {key(i), value(r, i)});
+      byPartition.get(p).add(new Records.Rec(p, key(i), value(r, i)));
     }
-    MessageDigest d = sha256();
-    for (int p = 0; p < PARTITIONS; p++) {
-      for (byte[][] kv : byPartition.get(p)) {
-        update(d, p, ByteBuffer.wrap(kv[0]), ByteBuffer.wrap(kv[1]));
-      }
-    }
-    return HexFormat.of().formatHex(d.digest());
+    return Records.digest(byPartition);
   }
 
   static String digest(MappedRegion region) {
-    SegmentReader reader = new SegmentReader(region);
-    MessageDigest d = sha256();
-    for (int p = 0; p < reader.partitions(); p++) {
-      SegmentReader.RecordCursor c = reader.partition(p);
-      while (c.next()) {
-        update(d, p, c.key(), c.value());
-      }
-    }
-    return HexFormat.of().formatHex(d.digest());
-  }
-
-  private static void update(MessageDigest d, int partition, ByteBuffer key, ByteBuffer value) {
-    d.update(ByteBuffer.allocate(12).putInt(partition).putInt(key.remaining()).putInt(value.remaining()).flip());
-    d.update(key.duplicate());
-    d.update(value.duplicate());
+    return Records.digest(new SegmentReader(region));
   }
 
   /** 65 MiB: a 64 MiB block and a 1 MiB block, marked at both ends and around the window boundary. */
@@ -523,14 +501,6 @@ final class KmodRoundTrip {
       }
     }
     return null;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** A fresh directory on a tmpfs (shmem pages, as in production): /dev/shm if usable, else /tmp. */
