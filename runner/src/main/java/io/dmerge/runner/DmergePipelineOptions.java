@@ -58,6 +58,14 @@ public interface DmergePipelineOptions extends PipelineOptions {
 
   void setSortedShuffle(boolean sorted);
 
+  @Description("JVM options of the worker processes of --executor=process, separated by spaces. The default "
+      + "suits tasks that create short-lived objects per element (as Beam's DoFn runners do): a young "
+      + "generation small enough to stay in the CPU caches, collected by the parallel collector.")
+  @Default.String("-XX:+UseParallelGC -Xmn64m")
+  String getWorkerJvmOptions();
+
+  void setWorkerJvmOptions(String options);
+
   /** The number of cores. */
   class AvailableProcessors implements DefaultValueFactory<Integer> {
     @Override

@@ -20,7 +20,8 @@ enum ExecutorKind {
   PROCESS {
     @Override
     TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
-      return new ProcessExecutor(regions, options.getParallelism(), List.of());
+      String jvmOptions = options.getWorkerJvmOptions().strip();
+      return new ProcessExecutor(regions, options.getParallelism(), jvmOptions.isEmpty() ? List.of() : List.of(jvmOptions.split("\\s+")));
     }
   },
   KUBERNETES {

@@ -111,6 +111,29 @@ class ProcessExecutorTest {
     assertEquals(0, leftoverFiles());
   }
 
+  @Test
+  void workersRunWithTheGivenJvmOptions() throws IOException {
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(
+                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2",
+                    "--regionDirectory=" + regions, "--spillDirectory=" + spill,
+                    "--workerJvmOptions=-Ddmerge.test.flag=on  -Xmx300m")
+                .create());
+    PCollection<String> seen = p.apply(Create.of(1, 2, 3)).apply(ParDo.of(new WorkerJvmFn()));
+    PAssert.that(seen).containsInAnyOrder("on 300", "on 300", "on 300");
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  /** What the worker JVM was started with: a system property and the maximum heap in MiB (about). */
+  static final class WorkerJvmFn extends DoFn<Integer, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      long heapMiB = Math.round(Runtime.getRuntime().maxMemory() / (1024.0 * 1024 * 100)) * 100;
+      c.output(System.getProperty("dmerge.test.flag") + " " + heapMiB);
+    }
+  }
+
   static final class Parity extends DoFn<Integer, KV<String, Integer>> {
     @ProcessElement
     public void process(ProcessContext c) {
