@@ -64,16 +64,11 @@ class CrossProcessTest {
       assertEquals(records.expectedDigest(), expectLine(out, "CHECKSUM"));
       expectLine(out, "DONE");
     } finally {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("peer did not exit");
-      }
+      awaitExit(p);
     }
     assertEquals(0, p.exitValue());
     // The consumer's exit does not take the region with it.
-    try (MappedRegion r = dmerge.rmap(new RegionMeta(TestRoots.NODE, "from-test", 0), key)) {
-      assertEquals(records.expectedDigest(), Records.digest(new SegmentReader(r)));
-    }
+    assertStillReadable("from-test", key);
   }
 
   @Test
@@ -100,15 +95,24 @@ class CrossProcessTest {
       in.flush();
       expectLine(out, "DONE");
     } finally {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("peer did not exit");
-      }
+      awaitExit(p);
     }
     assertEquals(0, p.exitValue());
     // The producer was a worker: its exit leaves the region to the job, which the owner releases.
-    try (MappedRegion region = dmerge.rmap(new RegionMeta(TestRoots.NODE, "from-peer", 0), key)) {
+    assertStillReadable("from-peer", key);
+  }
+
+  private void assertStillReadable(String id, AccessKey key) {
+    try (MappedRegion region = dmerge.rmap(new RegionMeta(TestRoots.NODE, id, 0), key)) {
       assertEquals(records.expectedDigest(), Records.digest(new SegmentReader(region)));
+    }
+  }
+
+  /** Waits for the peer to exit; kills it and fails if it does not. */
+  private static void awaitExit(Process p) throws InterruptedException {
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("peer did not exit");
     }
   }
 }
