@@ -28,6 +28,7 @@
 
 #include <linux/module.h>
 #include <linux/kernel.h>
+#include <linux/err.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -265,6 +266,25 @@ static struct dm_region *dm_find(u64 id)
 		if (r->id == id)
 			return r;
 	return NULL;
+}
+
+/*
+ * The region registered under @id, if @key is its key; an ERR_PTR otherwise (-ENOENT for an
+ * unknown id, -EACCES for a wrong key), counted in the statistics. Caller holds dm_lock.
+ */
+static struct dm_region *dm_find_keyed(u64 id, const u8 *key)
+{
+	struct dm_region *r = dm_find(id);
+
+	if (!r) {
+		atomic64_inc(&st.unknown_id);
+		return ERR_PTR(-ENOENT);
+	}
+	if (crypto_memneq(r->key, key, DMERGE_KEY_LEN)) {
+		atomic64_inc(&st.denied_key);
+		return ERR_PTR(-EACCES);
+	}
+	return r;
 }
 
 /* caller holds dm_lock; the registry's reference must be put afterwards */
@@ -633,16 +653,10 @@ static long dm_ioc_rmap(struct file *file, struct dm_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&dm_lock);
-	r = dm_find(a.id);
-	if (!r) {
+	r = dm_find_keyed(a.id, a.key);
+	if (IS_ERR(r)) {
 		mutex_unlock(&dm_lock);
-		atomic64_inc(&st.unknown_id);
-		return -ENOENT;
-	}
-	if (crypto_memneq(r->key, a.key, DMERGE_KEY_LEN)) {
-		mutex_unlock(&dm_lock);
-		atomic64_inc(&st.denied_key);
-		return -EACCES;
+		return PTR_ERR(r);
 	}
 	kref_get(&r->ref);
 	mutex_unlock(&dm_lock);
@@ -707,16 +721,10 @@ static long dm_ioc_release(struct dm_file *f, void __user *uarg)
 	if (a.flags)
 		return -EINVAL;
 	mutex_lock(&dm_lock);
-	r = dm_find(a.id);
-	if (!r) {
+	r = dm_find_keyed(a.id, a.key);
+	if (IS_ERR(r)) {
 		mutex_unlock(&dm_lock);
-		atomic64_inc(&st.unknown_id);
-		return -ENOENT;
-	}
-	if (crypto_memneq(r->key, a.key, DMERGE_KEY_LEN)) {
-		mutex_unlock(&dm_lock);
-		atomic64_inc(&st.denied_key);
-		return -EACCES;
+		return PTR_ERR(r);
 	}
 	if (r->owner != f) {
 		mutex_unlock(&dm_lock);
