@@ -1,6 +1,9 @@
 package io.dmerge.runner;
 
+import io.dmerge.shuffle.shm.ShmConfig;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -58,13 +61,43 @@ public interface DmergePipelineOptions extends PipelineOptions {
 
   void setSortedShuffle(boolean sorted);
 
-  @Description("JVM options of the worker processes of --executor=process, separated by spaces. The default "
+  @Description("JVM options of the worker processes of --executor=process and the worker pods of --executor=kubernetes, separated by spaces. The default "
       + "suits tasks that create short-lived objects per element (as Beam's DoFn runners do): a young "
       + "generation small enough to stay in the CPU caches, collected by the parallel collector.")
   @Default.String("-XX:+UseParallelGC -Xmn64m")
   String getWorkerJvmOptions();
 
   void setWorkerJvmOptions(String options);
+
+  @Description("Namespace of the worker pods of --executor=kubernetes.")
+  @Default.String("default")
+  String getKubernetesNamespace();
+
+  void setKubernetesNamespace(String namespace);
+
+  @Description("Container image of the worker pods of --executor=kubernetes: the runner's jars in /app/lib and java on the PATH (k8s/worker-image).")
+  @Default.String("dmerge/worker:0.1.0")
+  String getWorkerImage();
+
+  void setWorkerImage(String image);
+
+  @Description("Node that the worker pods of --executor=kubernetes are pinned to: the driver's, as they share its tmpfs regions. Default: $NODE_NAME, else this host's name.")
+  @Default.InstanceFactory(NodeName.class)
+  String getKubernetesNode();
+
+  void setKubernetesNode(String node);
+
+  @Description("Host or address that worker pods connect back to the driver at. Default: this machine's address.")
+  @Default.InstanceFactory(LocalAddress.class)
+  String getDriverHost();
+
+  void setDriverHost(String host);
+
+  @Description("Seconds a new worker pod of --executor=kubernetes may take to be scheduled, pull its image, start and connect to the driver.")
+  @Default.Integer(300)
+  int getWorkerStartTimeoutSeconds();
+
+  void setWorkerStartTimeoutSeconds(int seconds);
 
   /** The number of cores. */
   class AvailableProcessors implements DefaultValueFactory<Integer> {
@@ -79,6 +112,27 @@ public interface DmergePipelineOptions extends PipelineOptions {
     @Override
     public String create(PipelineOptions options) {
       return Path.of(System.getProperty("java.io.tmpdir"), "dmerge-spill").toString();
+    }
+  }
+
+  /** $NODE_NAME (set from the downward API in a pod), else this host's name. */
+  class NodeName implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      String node = System.getenv("NODE_NAME");
+      return node == null || node.isBlank() ? ShmConfig.localNode() : node;
+    }
+  }
+
+  /** This machine's address, as its own host name resolves. */
+  class LocalAddress implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      try {
+        return InetAddress.getLocalHost().getHostAddress();
+      } catch (UnknownHostException e) {
+        return InetAddress.getLoopbackAddress().getHostAddress();
+      }
     }
   }
 

@@ -46,6 +46,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     require(options.getMaxTaskAttempts() >= 1, "--maxTaskAttempts must be at least 1, got " + options.getMaxTaskAttempts());
     require(options.getRegionMemoryBudget() >= 0, "--regionMemoryBudget must not be negative, got " + options.getRegionMemoryBudget());
     require(options.getShuffleBlockBytes() >= 4096, "--shuffleBlockBytes must be at least 4096, got " + options.getShuffleBlockBytes());
+    require(options.getWorkerStartTimeoutSeconds() >= 1, "--workerStartTimeoutSeconds must be at least 1, got " + options.getWorkerStartTimeoutSeconds());
     ExecutorKind.parse(options.getExecutor());
     return options;
   }

@@ -2,7 +2,11 @@ package io.dmerge.runner;
 
 import io.dmerge.runner.execute.InProcessExecutor;
 import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.runner.execute.kubernetes.KubernetesExecutor;
+import io.dmerge.runner.execute.kubernetes.PodSettings;
 import io.dmerge.runner.execute.process.ProcessExecutor;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.util.List;
@@ -20,16 +24,25 @@ enum ExecutorKind {
   PROCESS {
     @Override
     TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
-      String jvmOptions = options.getWorkerJvmOptions().strip();
-      return new ProcessExecutor(regions, options.getParallelism(), jvmOptions.isEmpty() ? List.of() : List.of(jvmOptions.split("\\s+")));
+      return new ProcessExecutor(regions, options.getParallelism(), workerJvmArgs(options));
     }
   },
   KUBERNETES {
+    /** The client finds its API server as kubectl does: in a pod, its service account; else kubeconfig. */
     @Override
     TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions) {
-      throw new UnsupportedOperationException("--executor=kubernetes is not available in this build");
+      PodSettings pods =
+          new PodSettings(
+              options.getKubernetesNamespace(), options.getWorkerImage(), options.getKubernetesNode(),
+              options.getDriverHost(), workerJvmArgs(options), Duration.ofSeconds(options.getWorkerStartTimeoutSeconds()));
+      return new KubernetesExecutor(new KubernetesClientBuilder().build(), pods, regions, options.getParallelism());
     }
   };
+
+  private static List<String> workerJvmArgs(DmergePipelineOptions options) {
+    String jvmOptions = options.getWorkerJvmOptions().strip();
+    return jvmOptions.isEmpty() ? List.of() : List.of(jvmOptions.split("\\s+"));
+  }
 
   abstract TaskExecutor create(DmergePipelineOptions options, Dmerge dmerge, ShmConfig regions);
 

@@ -7,22 +7,29 @@ import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.net.Socket;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
- * The worker entry point: runs the tasks the driver sends on stdin, answering each with a result or
- * a failure on stdout, until stdin closes. A {@link ShmConfig} message attaches the worker to a
+ * The worker entry point: runs the tasks the driver sends, answering each with a result or a
+ * failure, until the driver closes the channel. The channel is stdin and stdout for a child process
+ * of the driver, or with {@code --connect=host:port} (a pod) a socket to the driver, opened with a
+ * {@link WorkerHandshake} from the environment. A {@link ShmConfig} message attaches the worker to a
  * job's Dmerge regions for the tasks that follow, and drops the previous job's stage templates.
  * User code's System.out goes to stderr so it cannot corrupt the channel.
  */
 public final class WorkerMain {
   private WorkerMain() {}
 
+  private static final String CONNECT = "--connect=";
+
   public static void main(String[] args) throws Exception {
     ControlChannel channel =
-        new ControlChannel(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
+        args.length == 1 && args[0].startsWith(CONNECT)
+            ? connect(args[0].substring(CONNECT.length()))
+            : new ControlChannel(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
     System.setOut(System.err);
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
@@ -56,5 +63,14 @@ public final class WorkerMain {
     }
     // User code may have left non-daemon threads behind; the driver is done with this worker.
     System.exit(0);
+  }
+
+  private static ControlChannel connect(String driver) throws Exception {
+    int colon = driver.lastIndexOf(':');
+    Socket socket = new Socket(driver.substring(0, colon), Integer.parseInt(driver.substring(colon + 1)));
+    // Control messages are single frames, each flushed whole; do not hold them back.
+    socket.setTcpNoDelay(true);
+    WorkerHandshake.send(socket.getOutputStream(), System.getenv(WorkerHandshake.TOKEN_ENV), System.getenv(WorkerHandshake.NAME_ENV));
+    return new ControlChannel(socket.getInputStream(), socket.getOutputStream());
   }
 }

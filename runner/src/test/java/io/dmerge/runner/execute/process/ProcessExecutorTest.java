@@ -28,8 +28,8 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Tasks in separate worker JVMs exchange data only through Dmerge regions. */
-class ProcessExecutorTest {
+/** Tasks in separate worker JVMs exchange data only through Dmerge regions. Its DoFns serve the pod executor's test too. */
+public class ProcessExecutorTest {
   @TempDir Path regions;
   @TempDir Path spill;
   @TempDir Path markers;
@@ -134,17 +134,17 @@ class ProcessExecutorTest {
     }
   }
 
-  static final class Parity extends DoFn<Integer, KV<String, Integer>> {
+  public static final class Parity extends DoFn<Integer, KV<String, Integer>> {
     @ProcessElement
     public void process(ProcessContext c) {
       c.output(KV.of(c.element() % 2 == 0 ? "even" : "odd", c.element()));
     }
   }
 
-  static final class TimesSide extends DoFn<Integer, Integer> {
+  public static final class TimesSide extends DoFn<Integer, Integer> {
     private final PCollectionView<Integer> side;
 
-    TimesSide(PCollectionView<Integer> side) {
+    public TimesSide(PCollectionView<Integer> side) {
       this.side = side;
     }
 
@@ -158,7 +158,7 @@ class ProcessExecutorTest {
    * Breaks its worker the first time any task runs it, and only then: the marker file is created
    * atomically, so of two tasks running at once in two workers exactly one breaks its worker.
    */
-  abstract static class BreakOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
+  public abstract static class BreakOnceFn extends DoFn<KV<String, Iterable<Integer>>, KV<String, Iterable<Integer>>> {
     private final String marker;
 
     BreakOnceFn(String marker) {
@@ -180,8 +180,8 @@ class ProcessExecutorTest {
   }
 
   /** Kills its own JVM, as a crashing pod would. */
-  static final class DieOnceFn extends BreakOnceFn {
-    DieOnceFn(String marker) {
+  public static final class DieOnceFn extends BreakOnceFn {
+    public DieOnceFn(String marker) {
       super(marker);
     }
 
@@ -205,7 +205,7 @@ class ProcessExecutorTest {
     }
   }
 
-  static final class FailingFn extends DoFn<KV<String, Iterable<Integer>>, String> {
+  public static final class FailingFn extends DoFn<KV<String, Iterable<Integer>>, String> {
     @ProcessElement
     public void process(ProcessContext c) {
       throw new IllegalStateException("boom");

@@ -1,0 +1,94 @@
+package io.dmerge.runner.execute.kubernetes;
+
+import io.dmerge.runner.execute.process.WorkerHandshake;
+import io.dmerge.shuffle.AccessKey;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's port that a job's worker pods connect back to. It admits only a worker that presents
+ * the job's token and a name the driver is expecting, each name once; anything else is closed.
+ */
+final class WorkerListener implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerListener.class);
+  // A stranger that connects and says nothing holds up the next worker's handshake this long at most.
+  private static final int HANDSHAKE_MILLIS = 5_000;
+
+  private final AccessKey token = AccessKey.random();
+  private final ServerSocket server;
+  private final Map<String, CompletableFuture<Socket>> expected = new ConcurrentHashMap<>();
+
+  WorkerListener() throws IOException {
+    server = new ServerSocket(0);
+    Thread acceptor = new Thread(this::accept, "dmerge-worker-listener");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  String token() {
+    return token.toHex();
+  }
+
+  /** The connection of the worker named {@code name}, once it connects; each name is expected once. */
+  CompletableFuture<Socket> expect(String name) {
+    CompletableFuture<Socket> connection = new CompletableFuture<>();
+    if (expected.putIfAbsent(name, connection) != null) {
+      throw new IllegalStateException("worker '" + name + "' is expected already");
+    }
+    return connection;
+  }
+
+  /** The worker named {@code name} will not connect: fails whoever waits for it. */
+  void giveUp(String name, String why) {
+    CompletableFuture<Socket> f = expected.remove(name);
+    if (f != null) {
+      f.completeExceptionally(new IOException(why));
+    }
+  }
+
+  private void accept() {
+    while (true) {
+      Socket socket;
+      try {
+        socket = server.accept();
+      } catch (IOException closed) {
+        return;
+      }
+      try {
+        socket.setSoTimeout(HANDSHAKE_MILLIS);
+        String name = WorkerHandshake.receive(socket.getInputStream(), token);
+        socket.setSoTimeout(0);
+        socket.setTcpNoDelay(true);
+        // A pod on a node that vanished sends no FIN; keep-alive eventually breaks its connection.
+        socket.setKeepAlive(true);
+        CompletableFuture<Socket> f = expected.remove(name);
+        if (f == null || !f.complete(socket)) {
+          throw new IOException("worker '" + name + "' is not expected");
+        }
+      } catch (IOException e) {
+        LOG.warn("refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // Refused either way.
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    expected.values().forEach(f -> f.completeExceptionally(new IOException("the driver stopped listening")));
+  }
+}

@@ -1,0 +1,75 @@
+package io.dmerge.runner.execute.process;
+
+import io.dmerge.runner.execute.TaskResult;
+import io.dmerge.runner.execute.TaskSpec;
+import io.dmerge.runner.schedule.WorkerLostException;
+import io.dmerge.shuffle.shm.ShmConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The driver's end of one worker's control channel, wherever the worker runs (a local JVM's pipes,
+ * a pod's socket): attaches it to a job, runs one task at a time on it, and turns a broken channel
+ * into {@link WorkerLostException}. It remembers which stage templates the worker has cached in
+ * the current job, so each is sent once. Used by one thread at a time.
+ */
+public final class WorkerConnection implements AutoCloseable {
+  private final ControlChannel channel;
+  private final Supplier<String> whyLost;
+  private final Set<Long> cachedTemplates = new HashSet<>();
+  private String attachedJob;
+
+  /**
+   * @param whyLost says what became of the worker once its channel broke, e.g. "worker 12 exited
+   *     with code 137"; it may wait a little for the worker to end, and makes sure it has
+   */
+  public WorkerConnection(InputStream in, OutputStream out, Supplier<String> whyLost) {
+    this.channel = new ControlChannel(in, out);
+    this.whyLost = whyLost;
+  }
+
+  /** Points the worker at a job's regions; its next tasks belong to that job. */
+  public void attach(ShmConfig job) throws IOException {
+    if (!job.jobId().equals(attachedJob)) {
+      // The worker drops its template cache on attach; so does this side.
+      cachedTemplates.clear();
+      channel.write(job);
+      attachedJob = job.jobId();
+    }
+  }
+
+  /** Runs one attempt; a worker that dies or breaks the channel fails it with {@link WorkerLostException}. */
+  TaskResult run(TaskSpec task, StageTemplates.Serialized template) throws Exception {
+    Object reply;
+    try {
+      channel.write(TaskEnvelope.of(task, template, cachedTemplates.contains(template.id())));
+      // A worker that does not read this envelope is lost and replaced, cache and all.
+      cachedTemplates.add(template.id());
+      reply = channel.read();
+    } catch (IOException e) {
+      throw lost(task, e);
+    }
+    if (reply instanceof TaskFailure) {
+      Throwable cause = ((TaskFailure) reply).cause();
+      throw cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
+    }
+    if (!(reply instanceof TaskResult)) {
+      throw lost(task, reply == null ? null : new IOException("unexpected reply " + reply.getClass().getName()));
+    }
+    return (TaskResult) reply;
+  }
+
+  private WorkerLostException lost(TaskSpec task, IOException e) {
+    return new WorkerLostException(whyLost.get() + " while running task " + task.name(), e);
+  }
+
+  /** Closing the driver's end asks the worker to exit. */
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}
