@@ -53,7 +53,17 @@ public final class KubernetesExecutor implements TaskExecutor {
     }
     this.spec = new WorkerPodSpec(settings, job, listener.port());
     this.pods = new WorkerPods(client, settings.namespace(), spec);
-    this.watch = pods.watch(this::podGone);
+    try {
+      this.watch = pods.watch(this::podGone);
+    } catch (RuntimeException e) {
+      try {
+        listener.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      client.close();
+      throw e;
+    }
     try {
       // All pods start at once; each then has the whole start timeout to connect.
       long deadline = System.nanoTime() + settings.startTimeout().toNanos();
