@@ -49,6 +49,11 @@ public record ShmConfig(String jobId, Path memoryRoot, Path spillRoot, long memo
     return name.matches("[A-Za-z0-9_.-]+") && !name.startsWith(".");
   }
 
+  /** The job's directory under the memory root (see {@code RegionDirectory}). */
+  public Path memoryDirectory() {
+    return memoryRoot.resolve(jobId);
+  }
+
   public static String localNode() {
     try {
       return InetAddress.getLocalHost().getHostName();
