@@ -35,7 +35,7 @@ final class AgentProtocol {
   private static final int ANSWER_HEADER = 15;
   /** Longest name a request may carry, and longest error message an answer may carry. */
   private static final int MAX_NAME = 1024;
-  static final int MAX_MESSAGE = 64 << 10;
+  private static final int MAX_MESSAGE = 64 << 10;
 
   private AgentProtocol() {}
 

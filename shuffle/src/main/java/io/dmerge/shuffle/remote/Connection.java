@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -28,7 +29,7 @@ final class Connection implements AutoCloseable {
     this.channel = channel;
     this.timeoutMillis = Math.max(1, timeout.toMillis());
     try {
-      channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       channel.configureBlocking(false);
       this.selector = Selector.open();
     } catch (IOException e) {
