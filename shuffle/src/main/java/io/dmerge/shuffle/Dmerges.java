@@ -2,10 +2,13 @@ package io.dmerge.shuffle;
 
 import io.dmerge.shuffle.kmod.KmodDmerge;
 import io.dmerge.shuffle.kmod.KmodException;
+import io.dmerge.shuffle.remote.NodeDirectory;
+import io.dmerge.shuffle.remote.RemoteDmerge;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +20,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>System properties: {@value #TRANSPORT_PROPERTY} = {@code auto} (default), {@code kmod}
  * (the module or fail) or {@code shm}; {@value #DEVICE_PROPERTY} = the device (default
- * {@code /dev/dmerge}).
+ * {@code /dev/dmerge}); {@value #REMOTE_NODES_PROPERTY} = the node directory, {@code
+ * "nodeA=host:port,nodeB=host:port"}: when set, the transport is wrapped in a {@link RemoteDmerge}
+ * that rmaps regions of other nodes through their node agents, with {@value
+ * #REMOTE_TIMEOUT_PROPERTY} = milliseconds to connect and to wait for an agent's bytes (default
+ * 30000).
  */
 public final class Dmerges {
   private static final Logger LOG = LoggerFactory.getLogger(Dmerges.class);
@@ -25,6 +32,8 @@ public final class Dmerges {
   public static final String TRANSPORT_PROPERTY = "dmerge.transport";
   public static final String DEVICE_PROPERTY = "dmerge.kmod.device";
   public static final Path DEFAULT_DEVICE = Path.of("/dev/dmerge");
+  public static final String REMOTE_NODES_PROPERTY = "dmerge.remote.nodes";
+  public static final String REMOTE_TIMEOUT_PROPERTY = "dmerge.remote.timeoutMillis";
 
   /** Which transport to use. */
   public enum Transport {
@@ -49,12 +58,18 @@ public final class Dmerges {
 
   /** Opens a job's region space as its owner (the driver); the counterpart of {@link ShmDmerge#create}. */
   public static Dmerge open(ShmConfig config) {
-    return open(config, configuredTransport(), configuredDevice());
+    // Read first, so that a malformed value leaves nothing open.
+    NodeDirectory nodes = configuredNodes();
+    Duration timeout = configuredTimeout();
+    return withRemote(config, nodes, timeout, open(config, configuredTransport(), configuredDevice()));
   }
 
   /** Joins a job's region space from a worker; the counterpart of {@link ShmDmerge#attach}. */
   public static Dmerge attach(ShmConfig config) {
-    return attach(config, configuredTransport(), configuredDevice());
+    // Read first, so that a malformed value leaves nothing open.
+    NodeDirectory nodes = configuredNodes();
+    Duration timeout = configuredTimeout();
+    return withRemote(config, nodes, timeout, attach(config, configuredTransport(), configuredDevice()));
   }
 
   public static Dmerge open(ShmConfig config, Transport transport, Path device) {
@@ -65,8 +80,11 @@ public final class Dmerges {
     return choose(config, transport, device, false);
   }
 
-  /** "kmod" or "shm": the transport behind {@code dmerge}. */
+  /** "kmod" or "shm" (with "+remote" if it rmaps other nodes' regions): the transport behind {@code dmerge}. */
   public static String transportName(Dmerge dmerge) {
+    if (dmerge instanceof RemoteDmerge remote) {
+      return transportName(remote.local()) + "+remote";
+    }
     return dmerge instanceof KmodDmerge ? "kmod" : dmerge instanceof ShmDmerge ? "shm" : dmerge.getClass().getSimpleName();
   }
 
@@ -99,6 +117,37 @@ public final class Dmerges {
           config.jobId(), role, config.memoryRoot(), TRANSPORT_PROPERTY);
     }
     return owner ? ShmDmerge.create(config) : ShmDmerge.attach(config);
+  }
+
+  /** {@code local}, wrapped in a {@link RemoteDmerge} if a node directory is configured. */
+  private static Dmerge withRemote(ShmConfig config, NodeDirectory nodes, Duration timeout, Dmerge local) {
+    if (nodes == null) {
+      return local;
+    }
+    LOG.info("Dmerge remote rmap for job {}: node agents {}", config.jobId(), nodes);
+    return new RemoteDmerge(local, config, nodes, timeout);
+  }
+
+  /** The configured node directory, or null if there is none. */
+  private static NodeDirectory configuredNodes() {
+    String spec = System.getProperty(REMOTE_NODES_PROPERTY);
+    if (spec == null || spec.isBlank()) {
+      return null;
+    }
+    try {
+      return NodeDirectory.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(REMOTE_NODES_PROPERTY + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Duration configuredTimeout() {
+    String ms = System.getProperty(REMOTE_TIMEOUT_PROPERTY, "30000");
+    try {
+      return Duration.ofMillis(Long.parseLong(ms.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(REMOTE_TIMEOUT_PROPERTY + " must be milliseconds, got '" + ms + "'", e);
+    }
   }
 
   private static Transport configuredTransport() {

@@ -139,6 +139,9 @@ class AccessTest {
   void idsThatAreNotPlainFileNamesAreRejected() {
     assertThrows(IllegalArgumentException.class, () -> dmerge.allocate("../escape"));
     assertThrows(IllegalArgumentException.class, () -> dmerge.allocate(".hidden"));
+    assertThrows(IllegalArgumentException.class, () -> dmerge.allocate(".."));
+    assertThrows(IllegalArgumentException.class, () -> roots.config(".."));
+    assertThrows(IllegalArgumentException.class, () -> roots.config("../job-b"));
     assertThrows(IllegalArgumentException.class,
         () -> dmerge.rmap(new RegionMeta(TestRoots.NODE, "../job-b/x", 1), AccessKey.random()));
   }

@@ -375,7 +375,7 @@ final class RegionDirectory {
   }
 
   private static void checkId(String id) {
-    if (!id.matches("[A-Za-z0-9_.-]+") || id.startsWith(".")) {
+    if (!ShmConfig.isPlainFileName(id)) {
       throw new IllegalArgumentException("region id must be a plain file name, got '" + id + "'");
     }
   }

@@ -20,7 +20,7 @@ public record ShmConfig(String jobId, Path memoryRoot, Path spillRoot, long memo
   public static final Path DEFAULT_MEMORY_ROOT = Path.of("/dev/shm/dmerge");
 
   public ShmConfig {
-    if (!jobId.matches("[A-Za-z0-9_.-]+")) {
+    if (!isPlainFileName(jobId)) {
       throw new IllegalArgumentException("job id must be a plain file name, got '" + jobId + "'");
     }
     if (memoryBudget < 0) {
@@ -38,6 +38,20 @@ public record ShmConfig(String jobId, Path memoryRoot, Path spillRoot, long memo
     private Object readResolve() {
       return new ShmConfig(jobId, Path.of(memoryRoot), Path.of(spillRoot), memoryBudget, node);
     }
+  }
+
+  /**
+   * Whether {@code name} can only name an entry directly inside a directory: letters, digits,
+   * {@code _ . -}, and no leading dot (which would also admit {@code ..}, the parent directory).
+   * Job and region ids are path components, and the node agent takes them from the network.
+   */
+  public static boolean isPlainFileName(String name) {
+    return name.matches("[A-Za-z0-9_.-]+") && !name.startsWith(".");
+  }
+
+  /** The job's directory under the memory root (see {@code RegionDirectory}). */
+  public Path memoryDirectory() {
+    return memoryRoot.resolve(jobId);
   }
 
   public static String localNode() {
