@@ -52,6 +52,14 @@ public final class Stage implements Serializable {
     return out;
   }
 
+  /**
+   * Whether this stage writes the boundary it reads: it runs again on what its previous run wrote
+   * there, until a run writes nothing (the residuals of a bounded splittable DoFn).
+   */
+  public boolean iterates() {
+    return steps.contains(root);
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("Stage ").append(id).append(" [").append(root.name()).append("]");

@@ -113,18 +113,50 @@ public final class Scheduler {
   private void runAndCollect(Stage stage) {
     checkNotCancelled();
     long start = System.nanoTime();
-    List<TaskResult> results;
+    int tasks = 0;
     try {
-      results = runStage(stage);
+      if (stage.iterates()) {
+        tasks = runIterations(stage);
+      } else {
+        List<TaskResult> results = runStage(stage, inputs(stage, regionsOf(stage.root())), 0);
+        collect(results);
+        tasks = results.size();
+      }
     } catch (Exception e) {
       throw new CompletionException(e);
     }
-    LOG.debug("{} done: {} tasks in {} ms", stage, results.size(), (System.nanoTime() - start) / 1_000_000);
+    LOG.debug("{} done: {} tasks in {} ms", stage, tasks, (System.nanoTime() - start) / 1_000_000);
+    releaseFullyRead(stage);
+  }
+
+  /**
+   * Runs a stage that writes the boundary it reads ({@link Stage#iterates()}) on what is there,
+   * then again on what that run wrote, until a run writes nothing; each run only after the
+   * previous one's tasks have finished, so after their bundles were finalized. Every run's tasks
+   * get indices of their own, so their regions have names of their own.
+   */
+  private int runIterations(Stage stage) throws Exception {
+    int tasks = 0;
+    List<RegionRef> regions;
+    while ((regions = regionsByBoundary.remove(stage.root().name())) != null && !regions.isEmpty()) {
+      checkNotCancelled();
+      List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), tasks);
+      tasks += results.size();
+      regions.forEach(ref -> dmerge.release(ref.meta().id()));
+      collect(results);
+    }
+    return tasks;
+  }
+
+  private void collect(List<TaskResult> results) {
     for (TaskResult result : results) {
       metrics.add(result.metrics());
       result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref));
     }
-    releaseFullyRead(stage);
+  }
+
+  private List<RegionRef> regionsOf(Step root) {
+    return List.copyOf(regionsByBoundary.getOrDefault(root.name(), List.of()));
   }
 
   /** Releases the regions of every boundary {@code stage} read that no other stage still has to read. */
@@ -156,13 +188,13 @@ public final class Scheduler {
     executor.cancel();
   }
 
-  private List<TaskResult> runStage(Stage stage) throws Exception {
-    List<TaskInput> inputs = inputs(stage);
+  /** Runs one task per input, with indices from {@code firstIndex} on, retrying failed attempts. */
+  private List<TaskResult> runStage(Stage stage, List<TaskInput> inputs, int firstIndex) throws Exception {
     Map<String, SideInputData> sideInputs = sideInputs(stage);
     List<TaskResult> results = new ArrayList<>();
     List<TaskSpec> attempts = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
-      attempts.add(spec(stage, i, 0, inputs.get(i), sideInputs));
+      attempts.add(spec(stage, firstIndex + i, 0, inputs.get(i), sideInputs));
       results.add(null);
     }
     while (!attempts.isEmpty()) {
@@ -173,7 +205,7 @@ public final class Scheduler {
       for (int i = 0; i < attempts.size(); i++) {
         TaskSpec attempt = attempts.get(i);
         try {
-          results.set(attempt.index(), futures.get(i).join());
+          results.set(attempt.index() - firstIndex, futures.get(i).join());
         } catch (CancellationException e) {
           fatal = fatal == null ? e : fatal;
         } catch (RuntimeException e) {
@@ -202,7 +234,8 @@ public final class Scheduler {
         serializedOptions);
   }
 
-  private List<TaskInput> inputs(Stage stage) throws Exception {
+  /** The stage's task inputs; {@code regions} are what a boundary root reads. */
+  private List<TaskInput> inputs(Stage stage, List<RegionRef> regions) throws Exception {
     Step root = stage.root();
     List<TaskInput> inputs = new ArrayList<>();
     if (root instanceof Step.Read) {
@@ -212,7 +245,6 @@ public final class Scheduler {
     } else if (root instanceof Step.Impulse) {
       inputs.add(new TaskInput.Impulse());
     } else {
-      List<RegionRef> regions = List.copyOf(regionsByBoundary.getOrDefault(root.name(), List.of()));
       for (int p = 0; p < options.getParallelism(); p++) {
         inputs.add(new TaskInput.Partition(p, regions));
       }
