@@ -1,5 +1,6 @@
 package io.dmerge.runner.plan;
 
+import io.dmerge.runner.translate.BoundedSplittableProcess;
 import io.dmerge.runner.translate.PCollectionInfo;
 import io.dmerge.runner.translate.Step;
 import io.dmerge.runner.translate.TranslatedPipeline;
@@ -19,7 +20,8 @@ import org.apache.beam.sdk.values.TupleTag;
  * input, so a Flatten of two stages' outputs runs its consumers in both (no copy, each element
  * still processed once). A {@link Step.Boundary} ends its producers' stages and starts a new one.
  * A ParDo whose side input is computed downstream of its own stage would deadlock; it gets a
- * {@link Step.Rebalance} in front and runs in a stage of its own.
+ * {@link Step.Rebalance} in front and runs in a stage of its own. The residuals of a bounded
+ * splittable DoFn loop back into a stage that runs it again ({@link #loopResiduals}).
  */
 public final class Planner {
   private final List<Stage> stages = new ArrayList<>();
@@ -61,7 +63,12 @@ public final class Planner {
       union.forEach(s -> s.steps().add(step));
       produce(step, union);
     } else if (step instanceof Step.ParDo && !((Step.ParDo) step).sideInputs().isEmpty()) {
-      placeWithSideInputs((Step.ParDo) step);
+      loopResiduals(placeWithSideInputs((Step.ParDo) step));
+    } else if (step instanceof Step.ParDo) {
+      Set<Stage> targets = stagesOf(step.inputs().get(0));
+      targets.forEach(s -> s.steps().add(step));
+      produce(step, targets);
+      loopResiduals((Step.ParDo) step);
     } else {
       Set<Stage> targets = stagesOf(step.inputs().get(0));
       targets.forEach(s -> s.steps().add(step));
@@ -69,13 +76,41 @@ public final class Planner {
     }
   }
 
-  private void placeWithSideInputs(Step.ParDo parDo) {
+  /**
+   * A bounded splittable DoFn may defer a residual restriction to a later task ({@link
+   * BoundedSplittableProcess}). Its residual output goes to a {@link Step.Rebalance} whose consumer
+   * stage runs the same step again, writes its own residuals back to that boundary, and runs
+   * everything downstream of the step, as the producing stage does. The scheduler runs such a
+   * stage again as long as the previous run left residuals ({@link Stage#iterates()}).
+   */
+  private void loopResiduals(Step.ParDo parDo) {
+    if (!(parDo.fn() instanceof BoundedSplittableProcess.ProcessFn)) {
+      return;
+    }
+    int residuals = parDo.outputs().get(((BoundedSplittableProcess.ProcessFn<?, ?, ?, ?, ?>) parDo.fn()).residualTag());
+    PCollectionInfo info = pcollections.get(residuals);
+    int resumed = newPCollection(info, ".resumed");
+    Step.Rebalance checkpoint =
+        new Step.Rebalance(
+            parDo.name() + "/DmergeResiduals", residuals, info.coder(), info.windowing(),
+            Map.of(new TupleTag<>("resumed"), resumed));
+    place(checkpoint);
+    Stage loop = stagesOf(resumed).iterator().next();
+    loop.upstream().addAll(ids(viewStages(parDo)));
+    loop.steps().add(withInput(parDo, resumed));
+    loop.steps().add(checkpoint);
+    for (Integer pc : parDo.outputs().values()) {
+      stagesOf(pc).add(loop);
+    }
+  }
+
+  private Step.ParDo placeWithSideInputs(Step.ParDo parDo) {
     Set<Stage> views = viewStages(parDo);
     Set<Stage> targets = stagesOf(parDo.input());
     boolean cycle = targets.stream().anyMatch(t -> views.stream().anyMatch(v -> v == t || dependsOn(v, t)));
     if (cycle) {
       PCollectionInfo input = pcollections.get(parDo.input());
-      int rebalanced = newPCollection(input);
+      int rebalanced = newPCollection(input, ".rebalanced");
       Step.Rebalance rebalance =
           new Step.Rebalance(
               parDo.name() + "/DmergeRebalance", parDo.input(), input.coder(), input.windowing(),
@@ -89,6 +124,7 @@ public final class Planner {
       t.steps().add(parDo);
     }
     produce(parDo, targets);
+    return parDo;
   }
 
   private Set<Stage> viewStages(Step.ParDo parDo) {
@@ -124,9 +160,9 @@ public final class Planner {
         p.windowing(), p.sideInputs(), p.schemaInformation(), p.sideInputMapping());
   }
 
-  private int newPCollection(PCollectionInfo like) {
+  private int newPCollection(PCollectionInfo like, String suffix) {
     int id = pcollections.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-    pcollections.put(id, new PCollectionInfo(id, like.name() + ".rebalanced", like.coder(), like.windowing()));
+    pcollections.put(id, new PCollectionInfo(id, like.name() + suffix, like.coder(), like.windowing()));
     return id;
   }
 

@@ -7,12 +7,11 @@ import org.apache.beam.sdk.util.construction.DeduplicatedFlattenFactory;
 import org.apache.beam.sdk.util.construction.EmptyFlattenAsCreateFactory;
 import org.apache.beam.sdk.util.construction.PTransformMatchers;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
-import org.apache.beam.sdk.util.construction.SplittableParDoNaiveBounded;
 
 /**
  * Rewrites a pipeline into primitives the runner executes: bounded reads back to primitive reads,
- * splittable DoFns into ordinary ParDos that process each restriction fully (bounded SDF), and
- * Flatten corner cases into plain flattens.
+ * splittable DoFns into ordinary ParDos that process each restriction (bounded SDF, {@link
+ * BoundedSplittableProcess}), and Flatten corner cases into plain flattens.
  */
 public final class PipelineOverrides {
   private PipelineOverrides() {}
@@ -27,6 +26,6 @@ public final class PipelineOverrides {
             PTransformOverride.of(PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.splittableProcessKeyedBounded(),
-                new SplittableParDoNaiveBounded.OverrideFactory<>())));
+                new BoundedSplittableProcess.OverrideFactory<>())));
   }
 }
