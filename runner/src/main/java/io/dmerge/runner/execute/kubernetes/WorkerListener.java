@@ -8,6 +8,9 @@ import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,12 +20,20 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerListener.class);
-  // A stranger that connects and says nothing holds up the next worker's handshake this long at most.
+  // A stranger that connects and says nothing is dropped after this long; handshakes run side by
+  // side, so it holds up no worker meanwhile.
   private static final int HANDSHAKE_MILLIS = 5_000;
 
   private final AccessKey token = AccessKey.random();
   private final ServerSocket server;
   private final Map<String, CompletableFuture<Socket>> expected = new ConcurrentHashMap<>();
+  private final ExecutorService handshakes =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "dmerge-worker-handshake");
+            t.setDaemon(true);
+            return t;
+          });
 
   WorkerListener() throws IOException {
     server = new ServerSocket(0);
@@ -65,30 +76,45 @@ final class WorkerListener implements AutoCloseable {
         return;
       }
       try {
-        socket.setSoTimeout(HANDSHAKE_MILLIS);
-        String name = WorkerHandshake.receive(socket.getInputStream(), token);
-        socket.setSoTimeout(0);
-        socket.setTcpNoDelay(true);
-        // A pod on a node that vanished sends no FIN; keep-alive eventually breaks its connection.
-        socket.setKeepAlive(true);
-        CompletableFuture<Socket> f = expected.remove(name);
-        if (f == null || !f.complete(socket)) {
-          throw new IOException("worker '" + name + "' is not expected");
-        }
-      } catch (IOException e) {
-        LOG.warn("refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
-        try {
-          socket.close();
-        } catch (IOException ignored) {
-          // Refused either way.
-        }
+        handshakes.execute(() -> admit(socket));
+      } catch (RejectedExecutionException closing) {
+        closeQuietly(socket);
+        return;
       }
+    }
+  }
+
+  /** Hands the connection to the worker it names, if it is one the driver expects; closes it otherwise. */
+  private void admit(Socket socket) {
+    try {
+      socket.setSoTimeout(HANDSHAKE_MILLIS);
+      String name = WorkerHandshake.receive(socket.getInputStream(), token);
+      socket.setSoTimeout(0);
+      socket.setTcpNoDelay(true);
+      // A pod on a node that vanished sends no FIN; keep-alive eventually breaks its connection.
+      socket.setKeepAlive(true);
+      CompletableFuture<Socket> f = expected.remove(name);
+      if (f == null || !f.complete(socket)) {
+        throw new IOException("worker '" + name + "' is not expected");
+      }
+    } catch (IOException e) {
+      LOG.warn("refused a connection from {}: {}", socket.getRemoteSocketAddress(), e.getMessage());
+      closeQuietly(socket);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Refused either way.
     }
   }
 
   @Override
   public void close() throws IOException {
     server.close();
+    handshakes.shutdownNow();
     expected.values().forEach(f -> f.completeExceptionally(new IOException("the driver stopped listening")));
   }
 }

@@ -22,7 +22,7 @@ public final class WorkerHandshake {
 
   private WorkerHandshake() {}
 
-  static void send(OutputStream out, String token, String name) throws IOException {
+  public static void send(OutputStream out, String token, String name) throws IOException {
     DataOutputStream data = new DataOutputStream(out);
     data.writeUTF(token);
     data.writeUTF(name);
