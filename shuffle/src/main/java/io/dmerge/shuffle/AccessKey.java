@@ -24,6 +24,11 @@ public final class AccessKey implements java.io.Serializable {
     return new AccessKey(b);
   }
 
+  /** A key as it travels in binary: exactly {@link #BYTES} bytes. */
+  public static AccessKey fromBytes(byte[] bytes) {
+    return new AccessKey(bytes);
+  }
+
   public static AccessKey fromHex(String hex) {
     return new AccessKey(HexFormat.of().parseHex(hex));
   }

@@ -6,7 +6,6 @@ import java.net.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * The node agent's wire format, version 1: one request and one answer per connection, integers
@@ -69,7 +68,7 @@ final class AgentProtocol {
     ByteBuffer names = ByteBuffer.allocate(node + job + id);
     c.readFully(names);
     names.flip();
-    AccessKey presented = AccessKey.fromHex(HexFormat.of().formatHex(key));
+    AccessKey presented = AccessKey.fromBytes(key);
     return new Request(string(names, node), string(names, job), string(names, id), presented);
   }
 
