@@ -67,6 +67,13 @@ final class DoFnInstance implements AutoCloseable {
     invoker = DoFnInvokers.tryInvokeSetupFor(fn(), options);
   }
 
+  /** A runner for a DoFn without state or timers: the lean {@link ElementDoFnRunner} where it can be. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  DoFnRunner<Object, Object> statelessRunner(StepContext context) {
+    return ElementDoFnRunner.wrapIfEligible(
+        runner(context), !step.sideInputs().isEmpty(), options, outputs, (TupleTag) step.mainOutput());
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   DoFnRunner<Object, Object> runner(StepContext context) {
     return DoFnRunners.simpleRunner(

@@ -18,7 +18,7 @@ final class ParDoOperator implements Operator {
   @Override
   public void start() throws Exception {
     instance.setup();
-    runner = instance.runner(TaskStepContext.stateless(instance.finalizer()));
+    runner = instance.statelessRunner(TaskStepContext.stateless(instance.finalizer()));
     metrics.run(runner::startBundle);
   }
 
