@@ -1,6 +1,7 @@
 package io.dmerge.runner;
 
 import io.dmerge.runner.metrics.JobMetrics;
+import io.dmerge.runner.metrics.MetricsPush;
 import io.dmerge.runner.plan.Planner;
 import io.dmerge.runner.plan.StagePlan;
 import io.dmerge.runner.schedule.Scheduler;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.metrics.MetricsOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
 import org.slf4j.Logger;
@@ -79,6 +81,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     }
     Scheduler scheduler = new Scheduler(plan, options, executor, dmerge, metrics);
     result.onCancel(scheduler::cancel);
+    MetricsPush push = MetricsPush.start(options.as(MetricsOptions.class), metrics);
     Thread job =
         new Thread(
             () -> {
@@ -98,6 +101,9 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
                 executor.close();
               } finally {
                 dmerge.close();
+                if (push != null) {
+                  push.close();
+                }
                 result.complete(state, failure);
               }
             },

@@ -3,6 +3,7 @@ package io.dmerge.runner;
 import com.google.auto.service.AutoService;
 import java.util.List;
 import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.metrics.MetricsOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
 import org.apache.beam.sdk.runners.PipelineRunnerRegistrar;
@@ -25,7 +26,8 @@ public final class DmergeRunnerRegistrar {
   public static final class Options implements PipelineOptionsRegistrar {
     @Override
     public Iterable<Class<? extends PipelineOptions>> getPipelineOptions() {
-      return List.of(DmergePipelineOptions.class);
+      // MetricsOptions: --metricsSink and --metricsPushPeriod, which the runner honours (MetricsPush).
+      return List.of(DmergePipelineOptions.class, MetricsOptions.class);
     }
   }
 }

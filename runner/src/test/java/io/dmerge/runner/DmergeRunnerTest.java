@@ -12,11 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsOptions;
+import org.apache.beam.sdk.metrics.MetricsSink;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -59,6 +63,40 @@ class DmergeRunnerTest {
     public void process(ProcessContext c) {
       throw new IllegalStateException("boom");
     }
+  }
+
+  /** Records what the runner pushes; static because the runner builds its own instance from the class name. */
+  public static final class CollectingSink implements MetricsSink {
+    static final List<Long> PUSHED = new CopyOnWriteArrayList<>();
+
+    public CollectingSink(MetricsOptions options) {}
+
+    @Override
+    public void writeMetrics(MetricQueryResults results) {
+      for (MetricResult<Long> c : results.getCounters()) {
+        if (c.getName().getName().equals("elements")) {
+          PUSHED.add(c.getAttempted());
+        }
+      }
+    }
+  }
+
+  @Test
+  void pushesMetricsToTheConfiguredSinkBeforeTheJobEnds() {
+    CollectingSink.PUSHED.clear();
+    Pipeline p = pipeline("--metricsSink=" + CollectingSink.class.getName(), "--metricsPushPeriod=3600");
+    p.apply(Create.of("a", "b", "c")).apply("Counted", ParDo.of(new CountingFn()));
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    // The period is an hour: this is the final push, made before waitUntilFinish returned.
+    assertEquals(List.of(3L), CollectingSink.PUSHED);
+  }
+
+  @Test
+  void aNonPositivePushPeriodIsRefused() {
+    Pipeline p = pipeline("--metricsSink=" + CollectingSink.class.getName(), "--metricsPushPeriod=0");
+    p.apply(Create.of("a"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::run);
+    assertTrue(e.getMessage().contains("--metricsPushPeriod"), e.getMessage());
   }
 
   private long leftoverFiles() throws IOException {
