@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Where each node's agent listens: a plain map from node name (as in {@code RegionMeta.node()})
@@ -62,6 +64,22 @@ public final class NodeDirectory {
       throw new DmergeException("cannot resolve host " + a.getHostString() + " of the agent of node " + node);
     }
     return resolved;
+  }
+
+  /** The nodes that have an agent. */
+  public Set<String> nodes() {
+    return agents.keySet();
+  }
+
+  public boolean isEmpty() {
+    return agents.isEmpty();
+  }
+
+  /** The directory in the form {@link #parse} reads. */
+  public String spec() {
+    return agents.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue().getHostString() + ":" + e.getValue().getPort())
+        .collect(Collectors.joining(","));
   }
 
   @Override
