@@ -1,14 +1,13 @@
 package io.dmerge.runner;
 
+import io.dmerge.runner.execute.kubernetes.WorkerPlacement;
 import io.dmerge.runner.metrics.JobMetrics;
 import io.dmerge.runner.plan.Planner;
 import io.dmerge.runner.plan.StagePlan;
 import io.dmerge.runner.schedule.Scheduler;
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.runner.translate.PipelineTranslator;
-import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.shm.ShmConfig;
-import io.dmerge.shuffle.Dmerges;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -48,6 +47,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     require(options.getShuffleBlockBytes() >= 4096, "--shuffleBlockBytes must be at least 4096, got " + options.getShuffleBlockBytes());
     require(options.getWorkerStartTimeoutSeconds() >= 1, "--workerStartTimeoutSeconds must be at least 1, got " + options.getWorkerStartTimeoutSeconds());
     ExecutorKind.parse(options.getExecutor());
+    WorkerPlacement.parse(options.getWorkerPlacement());
     return options;
   }
 
@@ -69,15 +69,9 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
         new ShmConfig(
             jobId, Path.of(options.getRegionDirectory()), Path.of(options.getSpillDirectory()),
             options.getRegionMemoryBudget(), ShmConfig.localNode());
-    Dmerge dmerge = Dmerges.open(regions);
-    TaskExecutor executor;
-    try {
-      executor = ExecutorKind.parse(options.getExecutor()).create(options, dmerge, regions);
-    } catch (RuntimeException e) {
-      dmerge.close();
-      throw e;
-    }
-    Scheduler scheduler = new Scheduler(plan, options, executor, dmerge, metrics);
+    // The executor owns the job's regions: where it runs tasks decides where they live.
+    TaskExecutor executor = ExecutorKind.parse(options.getExecutor()).create(options, regions);
+    Scheduler scheduler = new Scheduler(plan, options, executor, metrics);
     result.onCancel(scheduler::cancel);
     Thread job =
         new Thread(
@@ -97,7 +91,6 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
               try {
                 executor.close();
               } finally {
-                dmerge.close();
                 result.complete(state, failure);
               }
             },

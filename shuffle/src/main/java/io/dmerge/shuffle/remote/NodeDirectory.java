@@ -13,6 +13,9 @@ import java.util.stream.Collectors;
  * to host and port, given by configuration.
  */
 public final class NodeDirectory {
+  /** No agents: every region is on the reader's own node. */
+  public static final NodeDirectory EMPTY = new NodeDirectory(Map.of());
+
   private final Map<String, InetSocketAddress> agents;
 
   public NodeDirectory(Map<String, InetSocketAddress> agents) {
