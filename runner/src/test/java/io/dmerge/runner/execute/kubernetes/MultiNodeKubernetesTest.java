@@ -73,6 +73,10 @@ class MultiNodeKubernetesTest {
     for (SimulatedNode node : nodes) {
       cluster.client.pods().inNamespace(NAMESPACE).resource(node.agentPod(NAMESPACE)).create();
     }
+    // An agent that is not ready yet: its node gets no workers.
+    Pod starting = SimulatedNode.agentPod(NAMESPACE, DEAD_NODE, 1);
+    starting.getStatus().getConditions().get(0).setStatus("False");
+    cluster.client.pods().inNamespace(NAMESPACE).resource(starting).create();
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       deadAgentPort = s.getLocalPort();
     }
@@ -157,7 +161,7 @@ class MultiNodeKubernetesTest {
         pod.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
             .getNodeSelectorTerms().get(0).getMatchFields().get(0);
     assertEquals("metadata.name", onAgentNodes.getKey());
-    assertEquals(Set.copyOf(NODES), Set.copyOf(onAgentNodes.getValues()), "only nodes with an agent");
+    assertEquals(Set.copyOf(NODES), Set.copyOf(onAgentNodes.getValues()), "only nodes with a ready agent");
     assertEquals(PinnedPlacement.HOSTNAME_LABEL, pod.getSpec().getTopologySpreadConstraints().get(0).getTopologyKey());
     assertEquals(
         "spec.nodeName",
