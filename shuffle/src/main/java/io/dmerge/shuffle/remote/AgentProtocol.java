@@ -69,25 +69,32 @@ final class AgentProtocol {
 
   static ByteBuffer request(Fetch r) {
     byte[] id = utf8(r.regionId());
-    ByteBuffer b = header(FETCH, r, FETCH_HEADER + id.length);
+    Names names = new Names(r);
+    ByteBuffer b = names.header(FETCH, FETCH_HEADER + id.length);
     b.putShort((short) id.length).put(r.key().bytes());
-    return names(b, r).put(id).flip();
+    return names.put(b).put(id).flip();
   }
 
   static ByteBuffer request(Hold r) {
-    return names(header(HOLD, r, HOLD_HEADER).putLong(r.memoryBudget()), r).flip();
+    Names names = new Names(r);
+    return names.put(names.header(HOLD, HOLD_HEADER).putLong(r.memoryBudget())).flip();
   }
 
-  /** The common header with room for the op's own part ({@code extra} bytes) and the names. */
-  private static ByteBuffer header(byte op, Request r, int extra) {
-    int node = utf8(r.node()).length;
-    int job = utf8(r.jobId()).length;
-    ByteBuffer b = ByteBuffer.allocate(COMMON_HEADER + extra + node + job);
-    return b.putInt(MAGIC).putShort(VERSION).put(op).putShort((short) node).putShort((short) job);
-  }
+  /** The node name and job id every request carries, encoded. */
+  private record Names(byte[] node, byte[] job) {
+    Names(Request r) {
+      this(utf8(r.node()), utf8(r.jobId()));
+    }
 
-  private static ByteBuffer names(ByteBuffer b, Request r) {
-    return b.put(utf8(r.node())).put(utf8(r.jobId()));
+    /** The common header, with room for the op's own part ({@code extra} bytes) and the names. */
+    ByteBuffer header(byte op, int extra) {
+      ByteBuffer b = ByteBuffer.allocate(COMMON_HEADER + extra + node.length + job.length);
+      return b.putInt(MAGIC).putShort(VERSION).put(op).putShort((short) node.length).putShort((short) job.length);
+    }
+
+    ByteBuffer put(ByteBuffer b) {
+      return b.put(node).put(job);
+    }
   }
 
   static Request readRequest(Connection c) throws IOException {
