@@ -81,11 +81,19 @@ public interface DmergePipelineOptions extends PipelineOptions {
 
   void setWorkerImage(String image);
 
-  @Description("Node that the worker pods of --executor=kubernetes are pinned to: the driver's, as they share its tmpfs regions. Default: $NODE_NAME, else this host's name.")
+  @Description("Node that the worker pods of --executor=kubernetes are pinned to when they are not spread (--workerPlacement): the driver's, as they then share its tmpfs regions. Default: $NODE_NAME, else this host's name.")
   @Default.InstanceFactory(NodeName.class)
   String getKubernetesNode();
 
   void setKubernetesNode(String node);
+
+  @Description("Where the worker pods of --executor=kubernetes run: 'spread' over the nodes that run a Dmerge node agent "
+      + "(k8s/agent-daemonset.yaml), each worker keeping its regions on its own node and reading other nodes' through their agents; "
+      + "'pin' all on --kubernetesNode, sharing the driver's tmpfs; 'auto' spreads if an agent is ready in --kubernetesNamespace, else pins.")
+  @Default.String("auto")
+  String getWorkerPlacement();
+
+  void setWorkerPlacement(String placement);
 
   @Description("Host or address that worker pods connect back to the driver at. Default: this machine's address.")
   @Default.InstanceFactory(LocalAddress.class)

@@ -1,5 +1,6 @@
 package io.dmerge.runner;
 
+import io.dmerge.runner.execute.kubernetes.WorkerPlacement;
 import io.dmerge.runner.metrics.JobMetrics;
 import io.dmerge.runner.metrics.MetricsPush;
 import io.dmerge.runner.plan.Planner;
@@ -7,9 +8,7 @@ import io.dmerge.runner.plan.StagePlan;
 import io.dmerge.runner.schedule.Scheduler;
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.runner.translate.PipelineTranslator;
-import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.shm.ShmConfig;
-import io.dmerge.shuffle.Dmerges;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -50,6 +49,7 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     require(options.getShuffleBlockBytes() >= 4096, "--shuffleBlockBytes must be at least 4096, got " + options.getShuffleBlockBytes());
     require(options.getWorkerStartTimeoutSeconds() >= 1, "--workerStartTimeoutSeconds must be at least 1, got " + options.getWorkerStartTimeoutSeconds());
     ExecutorKind.parse(options.getExecutor());
+    WorkerPlacement.parse(options.getWorkerPlacement());
     return options;
   }
 
@@ -71,17 +71,19 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
         new ShmConfig(
             jobId, Path.of(options.getRegionDirectory()), Path.of(options.getSpillDirectory()),
             options.getRegionMemoryBudget(), ShmConfig.localNode());
-    Dmerge dmerge = Dmerges.open(regions);
+    MetricsPush push = MetricsPush.start(options.as(MetricsOptions.class), metrics);
+    // The executor owns the job's regions: where it runs tasks decides where they live.
     TaskExecutor executor;
     try {
-      executor = ExecutorKind.parse(options.getExecutor()).create(options, dmerge, regions);
+      executor = ExecutorKind.parse(options.getExecutor()).create(options, regions);
     } catch (RuntimeException e) {
-      dmerge.close();
+      if (push != null) {
+        push.close();
+      }
       throw e;
     }
-    Scheduler scheduler = new Scheduler(plan, options, executor, dmerge, metrics);
+    Scheduler scheduler = new Scheduler(plan, options, executor, metrics);
     result.onCancel(scheduler::cancel);
-    MetricsPush push = MetricsPush.start(options.as(MetricsOptions.class), metrics);
     Thread job =
         new Thread(
             () -> {
@@ -100,7 +102,6 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
               try {
                 executor.close();
               } finally {
-                dmerge.close();
                 if (push != null) {
                   push.close();
                 }

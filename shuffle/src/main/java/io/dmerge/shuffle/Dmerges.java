@@ -60,7 +60,7 @@ public final class Dmerges {
   public static Dmerge open(ShmConfig config) {
     // Read first, so that a malformed value leaves nothing open.
     NodeDirectory nodes = configuredNodes();
-    Duration timeout = configuredTimeout();
+    Duration timeout = remoteTimeout();
     return withRemote(config, nodes, timeout, open(config, configuredTransport(), configuredDevice()));
   }
 
@@ -68,7 +68,16 @@ public final class Dmerges {
   public static Dmerge attach(ShmConfig config) {
     // Read first, so that a malformed value leaves nothing open.
     NodeDirectory nodes = configuredNodes();
-    Duration timeout = configuredTimeout();
+    Duration timeout = remoteTimeout();
+    return withRemote(config, nodes, timeout, attach(config, configuredTransport(), configuredDevice()));
+  }
+
+  /**
+   * Joins a job's region space from a worker that rmaps other nodes' regions through the agents
+   * in {@code nodes} (given by whoever runs the job, instead of {@value #REMOTE_NODES_PROPERTY}).
+   */
+  public static Dmerge attach(ShmConfig config, NodeDirectory nodes) {
+    Duration timeout = remoteTimeout();
     return withRemote(config, nodes, timeout, attach(config, configuredTransport(), configuredDevice()));
   }
 
@@ -141,7 +150,8 @@ public final class Dmerges {
     }
   }
 
-  private static Duration configuredTimeout() {
+  /** How long remote rmap, and a driver's hold on a node, wait for a node agent: {@value #REMOTE_TIMEOUT_PROPERTY}. */
+  public static Duration remoteTimeout() {
     String ms = System.getProperty(REMOTE_TIMEOUT_PROPERTY, "30000");
     try {
       return Duration.ofMillis(Long.parseLong(ms.trim()));

@@ -253,14 +253,14 @@ class RemoteRmapTest {
     byte[] n = node.getBytes(StandardCharsets.UTF_8);
     byte[] j = job.getBytes(StandardCharsets.UTF_8);
     byte[] r = id.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(28 + n.length + j.length + r.length);
-    b.putInt(0x444D5241).putShort((short) 1).putShort((short) n.length).putShort((short) j.length)
+    ByteBuffer b = ByteBuffer.allocate(29 + n.length + j.length + r.length);
+    b.putInt(0x444D5241).putShort((short) 2).put((byte) 1).putShort((short) n.length).putShort((short) j.length)
         .putShort((short) r.length).put(new byte[16]).put(n).put(j).put(r);
     try (Socket s = new Socket(agent.getAddress(), agent.getPort())) {
       s.getOutputStream().write(b.array());
       DataInputStream in = new DataInputStream(s.getInputStream());
       assertEquals(0x444D5241, in.readInt());
-      assertEquals(1, in.readShort());
+      assertEquals(2, in.readShort());
       byte status = in.readByte();
       byte[] message = new byte[(int) in.readLong()];
       in.readFully(message);

@@ -2,6 +2,7 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.shuffle.Dmerge;
+import io.dmerge.shuffle.RegionMeta;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ public final class InProcessExecutor implements TaskExecutor {
   private final ExecutorService pool;
   private final Set<CompletableFuture<TaskResult>> running = ConcurrentHashMap.newKeySet();
 
+  /** @param dmerge the job's regions on this node, which this executor closes */
   public InProcessExecutor(Dmerge dmerge, int threads) {
     this.dmerge = dmerge;
     AtomicInteger n = new AtomicInteger();
@@ -63,7 +65,16 @@ public final class InProcessExecutor implements TaskExecutor {
   }
 
   @Override
+  public void release(RegionMeta region) {
+    dmerge.release(region.id());
+  }
+
+  @Override
   public void close() {
-    pool.shutdownNow();
+    try {
+      pool.shutdownNow();
+    } finally {
+      dmerge.close();
+    }
   }
 }

@@ -11,7 +11,6 @@ import io.dmerge.runner.plan.Stage;
 import io.dmerge.runner.plan.StagePlan;
 import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.runner.translate.Step;
-import io.dmerge.shuffle.Dmerge;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,7 +43,6 @@ public final class Scheduler {
   private final DmergePipelineOptions options;
   private final SerializablePipelineOptions serializedOptions;
   private final TaskExecutor executor;
-  private final Dmerge dmerge;
   private final JobMetrics metrics;
   private final Map<String, List<RegionRef>> regionsByBoundary = new ConcurrentHashMap<>();
   private final Map<String, Step.CreateView> viewSteps = new HashMap<>();
@@ -53,12 +51,11 @@ public final class Scheduler {
   private volatile boolean cancelled;
 
   public Scheduler(
-      StagePlan plan, DmergePipelineOptions options, TaskExecutor executor, Dmerge dmerge, JobMetrics metrics) {
+      StagePlan plan, DmergePipelineOptions options, TaskExecutor executor, JobMetrics metrics) {
     this.plan = plan;
     this.options = options;
     this.serializedOptions = new SerializablePipelineOptions(options);
     this.executor = executor;
-    this.dmerge = dmerge;
     this.metrics = metrics;
     for (Stage stage : plan.stages()) {
       for (Step.Boundary b : stage.writes()) {
@@ -142,7 +139,7 @@ public final class Scheduler {
       checkNotCancelled();
       List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), tasks);
       tasks += results.size();
-      regions.forEach(ref -> dmerge.release(ref.meta().id()));
+      regions.forEach(ref -> executor.release(ref.meta()));
       collect(results);
     }
     return tasks;
@@ -165,7 +162,7 @@ public final class Scheduler {
       if (pendingReaders.get(boundary).decrementAndGet() == 0) {
         List<RegionRef> regions = regionsByBoundary.remove(boundary);
         if (regions != null) {
-          regions.forEach(ref -> dmerge.release(ref.meta().id()));
+          regions.forEach(ref -> executor.release(ref.meta()));
         }
       }
     }

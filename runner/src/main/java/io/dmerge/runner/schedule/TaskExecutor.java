@@ -2,10 +2,14 @@ package io.dmerge.runner.schedule;
 
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
+import io.dmerge.shuffle.RegionMeta;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs task attempts somewhere: threads in this JVM, worker processes or pods. */
+/**
+ * Runs task attempts somewhere: threads in this JVM, worker processes or pods. It owns the job's
+ * regions as the driver sees them, since where tasks run decides where their regions live.
+ */
 public interface TaskExecutor extends AutoCloseable {
 
   /** Starts an attempt; the future fails with the attempt's failure. */
@@ -14,6 +18,10 @@ public interface TaskExecutor extends AutoCloseable {
   /** Stops running attempts as far as possible. */
   void cancel();
 
+  /** Drops a region that no task will read again, on the node that holds it. */
+  void release(RegionMeta region);
+
+  /** Ends the job's workers, then deletes every region of the job (on every node it used). */
   @Override
   void close();
 

@@ -11,18 +11,26 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * One TCP connection between a consumer and a node agent, read and written through direct or
  * mapped buffers (a blocking {@link SocketChannel} ignores {@code SO_TIMEOUT}, so the channel is
  * non-blocking and every wait for progress goes through a selector with the timeout). A peer that
- * makes no progress for the timeout raises {@link SocketTimeoutException}.
+ * makes no progress for the timeout raises {@link SocketTimeoutException}, unless the connection
+ * was made to last ({@link #lasting()}).
  */
 final class Connection implements AutoCloseable {
   private final SocketChannel channel;
   private final Selector selector;
   private final SelectionKey key;
-  private final long timeoutMillis;
+  // Seconds of silence before TCP keep-alive probes start, between probes, and probes unanswered
+  // before the kernel breaks a lasting connection: a peer whose machine vanished goes in a minute.
+  private static final int KEEPALIVE_IDLE = 30;
+  private static final int KEEPALIVE_INTERVAL = 10;
+  private static final int KEEPALIVE_PROBES = 3;
+
+  private long timeoutMillis;
 
   /** Takes ownership of {@code channel}, which must be connected. */
   Connection(SocketChannel channel, Duration timeout) throws IOException {
@@ -49,6 +57,25 @@ final class Connection implements AutoCloseable {
       throw e;
     }
     return new Connection(channel, timeout);
+  }
+
+  /**
+   * From now on waits for the peer without a limit (a hold's driver may send nothing for as long as
+   * its job runs), and lets TCP keep-alive break the connection if the peer's machine vanishes.
+   */
+  void lasting() throws IOException {
+    timeoutMillis = 0;
+    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+    if (channel.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+      channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, KEEPALIVE_IDLE);
+      channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, KEEPALIVE_INTERVAL);
+      channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, KEEPALIVE_PROBES);
+    }
+  }
+
+  /** Tells the peer that this side sends nothing more; it can still read. */
+  void shutdownOutput() throws IOException {
+    channel.shutdownOutput();
   }
 
   /** Fills {@code buffer}; {@link EOFException} if the peer closes first. */
@@ -79,15 +106,19 @@ final class Connection implements AutoCloseable {
 
   private void await(int op) throws IOException {
     key.interestOps(op);
-    int ready = selector.select(timeoutMillis);
-    selector.selectedKeys().clear();
-    if (ready > 0) {
-      return;
+    while (true) {
+      int ready = selector.select(timeoutMillis); // 0: no limit
+      selector.selectedKeys().clear();
+      if (ready > 0) {
+        return;
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException("interrupted"); // the agent is closing
+      }
+      if (timeoutMillis > 0) {
+        throw new SocketTimeoutException("no progress for " + timeoutMillis + " ms");
+      }
     }
-    if (Thread.currentThread().isInterrupted()) {
-      throw new InterruptedIOException("interrupted"); // the agent is closing
-    }
-    throw new SocketTimeoutException("no progress for " + timeoutMillis + " ms");
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.dmerge.shuffle.remote;
 import io.dmerge.shuffle.DmergeException;
 import io.dmerge.shuffle.MappedRegion;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.shm.ShmConfig;
+import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -19,15 +21,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves the registered regions of the jobs on one node over TCP, so that a consumer on another
- * node can rmap them ({@link RemoteDmerge}). One thread per connection, one request per
- * connection ({@link AgentProtocol}). A region is opened through the job's registry (an attached
+ * node can rmap them ({@link RemoteDmerge}), and holds the directories of jobs whose driver runs
+ * on another node ({@link NodeLease}). One thread per connection, one request per connection
+ * ({@link AgentProtocol}). A region is opened through the job's registry (an attached
  * {@link io.dmerge.shuffle.shm.ShmDmerge}, which checks the key) and streamed from its read-only
- * mapping, a window slice at a time: the agent never copies a region onto its heap.
+ * mapping, a window slice at a time: the agent never copies a region onto its heap. A hold lasts
+ * as long as its connection; when it ends, however it ends, the agent deletes the job's
+ * directories on the node, and an agent that starts deletes those that an earlier agent held.
  */
 public final class NodeAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
@@ -40,14 +46,15 @@ public final class NodeAgent implements AutoCloseable {
   private final String node;
   private final ServerSocketChannel server;
   private final Duration timeout;
-  private final AttachedJobs jobs;
+  private final AgentJobs jobs;
   private final ExecutorService connections;
   private final ScheduledExecutorService janitor;
   private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
+  private final AtomicLong served = new AtomicLong();
   private volatile boolean closed;
 
-  private NodeAgent(String node, ServerSocketChannel server, Duration timeout, AttachedJobs jobs) {
+  private NodeAgent(String node, ServerSocketChannel server, Duration timeout, AgentJobs jobs) {
     this.node = node;
     this.server = server;
     this.timeout = timeout;
@@ -65,7 +72,8 @@ public final class NodeAgent implements AutoCloseable {
 
   /**
    * Starts serving the regions of {@code node} under the two roots on {@code bind} (port 0: any
-   * free port, see {@link #address()}).
+   * free port, see {@link #address()}). Job directories that an earlier agent held under the roots
+   * are deleted first: their holds ended with it.
    *
    * @param timeout how long a connection may make no progress (request not arriving, consumer
    *     not reading) before the agent drops it
@@ -73,6 +81,7 @@ public final class NodeAgent implements AutoCloseable {
    */
   public static NodeAgent start(
       String node, Path memoryRoot, Path spillRoot, InetSocketAddress bind, Duration timeout, Duration idle) {
+    ShmDmerge.reclaimHeld(memoryRoot, spillRoot);
     ServerSocketChannel server;
     try {
       server = ServerSocketChannel.open();
@@ -80,7 +89,7 @@ public final class NodeAgent implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("node agent cannot listen on " + bind, e);
     }
-    NodeAgent agent = new NodeAgent(node, server, timeout, new AttachedJobs(node, memoryRoot, spillRoot, idle));
+    NodeAgent agent = new NodeAgent(node, server, timeout, new AgentJobs(node, memoryRoot, spillRoot, idle));
     long every = Math.max(1, idle.toMillis() / 2);
     agent.janitor.scheduleWithFixedDelay(agent.jobs::closeIdle, every, every, TimeUnit.MILLISECONDS);
     agent.acceptor.start();
@@ -97,9 +106,14 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
-  /** Jobs the agent is attached to right now (they go once idle). */
+  /** Jobs the agent is attached to (they go once idle) or holds right now. */
   public int attachedJobs() {
     return jobs.attached();
+  }
+
+  /** Regions served whole to consumers on other nodes since the agent started. */
+  public long servedRegions() {
+    return served.get();
   }
 
   private void accept() {
@@ -132,25 +146,34 @@ public final class NodeAgent implements AutoCloseable {
         c.writeFully(AgentProtocol.failure(AgentProtocol.ERROR, e.getMessage()));
         return;
       }
-      serve(c, request);
+      if (request instanceof AgentProtocol.Hold hold) {
+        hold(c, hold);
+      } else {
+        fetch(c, (AgentProtocol.Fetch) request);
+      }
     } catch (IOException e) {
-      // The consumer went away or stalled; it sees a failed fetch, nothing to answer.
+      // The peer went away or stalled; a consumer sees a failed fetch, nothing to answer.
       LOG.debug("node agent of {}: connection dropped", node, e);
     } finally {
       open.remove(channel);
     }
   }
 
-  private void serve(Connection c, AgentProtocol.Request r) throws IOException {
+  private void checkNode(AgentProtocol.Request r) {
+    if (!node.equals(r.node())) {
+      throw new DmergeException("this agent serves node " + node + ", not " + r.node());
+    }
+  }
+
+  private void fetch(Connection c, AgentProtocol.Fetch r) throws IOException {
     byte status;
     String message;
     try {
-      if (!node.equals(r.node())) {
-        throw new DmergeException("this agent serves node " + node + ", not " + r.node());
-      }
-      try (AttachedJobs.Use job = jobs.use(r.jobId(), r.regionId());
+      checkNode(r);
+      try (AgentJobs.Use job = jobs.use(r.jobId(), r.regionId());
           MappedRegion region = job.dmerge().rmap(new RegionMeta(node, r.regionId(), 0), r.key())) {
         stream(c, region);
+        served.incrementAndGet();
         return;
       }
     } catch (DmergeException.AccessDenied e) {
@@ -165,6 +188,38 @@ public final class NodeAgent implements AutoCloseable {
       message = e.getMessage();
     }
     c.writeFully(AgentProtocol.failure(status, message));
+  }
+
+  /**
+   * Creates the job's directories, answers with their roots, then keeps them for as long as the
+   * connection lasts, releasing the regions the holder names; deletes them when it ends. The
+   * connection closes after that, so a holder that waits for the close knows they are gone.
+   */
+  private void hold(Connection c, AgentProtocol.Hold r) throws IOException {
+    ShmConfig job;
+    try {
+      checkNode(r);
+      job = jobs.hold(r.jobId(), r.memoryBudget());
+    } catch (DmergeException | IllegalArgumentException | UncheckedIOException e) {
+      c.writeFully(AgentProtocol.failure(AgentProtocol.ERROR, e.getMessage()));
+      return;
+    }
+    LOG.info("node agent of {}: holding job {}", node, r.jobId());
+    try {
+      c.writeFully(AgentProtocol.held(new AgentProtocol.Roots(job.memoryRoot().toString(), job.spillRoot().toString())));
+      c.lasting();
+      for (String id = AgentProtocol.readRelease(c); id != null; id = AgentProtocol.readRelease(c)) {
+        try {
+          jobs.release(r.jobId(), id);
+        } catch (DmergeException | IllegalArgumentException | UncheckedIOException e) {
+          // The region goes with the job's directories when the hold ends.
+          LOG.warn("node agent of {}: cannot release region {} of job {}: {}", node, id, r.jobId(), e.getMessage());
+        }
+      }
+    } finally {
+      jobs.end(r.jobId());
+      LOG.info("node agent of {}: job {} ended, its directories are deleted", node, r.jobId());
+    }
   }
 
   /** The answer header, then the region a slice of its mapping at a time. */

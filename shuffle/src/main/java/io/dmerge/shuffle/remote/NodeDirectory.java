@@ -5,12 +5,17 @@ import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Where each node's agent listens: a plain map from node name (as in {@code RegionMeta.node()})
  * to host and port, given by configuration.
  */
 public final class NodeDirectory {
+  /** No agents: every region is on the reader's own node. */
+  public static final NodeDirectory EMPTY = new NodeDirectory(Map.of());
+
   private final Map<String, InetSocketAddress> agents;
 
   public NodeDirectory(Map<String, InetSocketAddress> agents) {
@@ -62,6 +67,22 @@ public final class NodeDirectory {
       throw new DmergeException("cannot resolve host " + a.getHostString() + " of the agent of node " + node);
     }
     return resolved;
+  }
+
+  /** The nodes that have an agent. */
+  public Set<String> nodes() {
+    return agents.keySet();
+  }
+
+  public boolean isEmpty() {
+    return agents.isEmpty();
+  }
+
+  /** The directory in the form {@link #parse} reads. */
+  public String spec() {
+    return agents.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue().getHostString() + ":" + e.getValue().getPort())
+        .collect(Collectors.joining(","));
   }
 
   @Override

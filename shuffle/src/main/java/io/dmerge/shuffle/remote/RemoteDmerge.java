@@ -85,7 +85,7 @@ public final class RemoteDmerge implements Dmerge {
     InetSocketAddress agent = nodes.agent(meta.node());
     String where = "the agent of node " + meta.node() + " at " + agent;
     try (Connection c = Connection.open(agent, timeout)) {
-      c.writeFully(AgentProtocol.request(new AgentProtocol.Request(meta.node(), jobId, meta.id(), key)));
+      c.writeFully(AgentProtocol.request(new AgentProtocol.Fetch(meta.node(), jobId, meta.id(), key)));
       AgentProtocol.Answer answer = AgentProtocol.readAnswer(c);
       return switch (answer.status()) {
         case AgentProtocol.OK -> receive(c, meta, answer.length(), where);

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -32,12 +33,15 @@ import java.util.stream.Stream;
  * holds {@code id.region} (the bytes) and, once registered, {@code id.meta} (size and the SHA-256
  * of the access key). A region is visible exactly when its meta file exists: registration is an
  * atomic rename, so a consumer never sees a half-written region. The {@code owner} file names the
- * driver's pid so that a later start can reclaim directories whose driver died.
+ * driver's pid so that a later start can reclaim directories whose driver died, or {@value
+ * #AGENT_OWNER} for a directory that a node agent holds for a driver on another node.
  */
 final class RegionDirectory {
   private static final String REGION = ".region";
   private static final String META = ".meta";
   private static final String OWNER = "owner";
+  /** Owner of a directory that a node agent holds: not a pid, so pid-based reclaim keeps it. */
+  static final String AGENT_OWNER = "agent";
   private static final String FREE = "free";
   private static final long OWNERLESS_GRACE_MILLIS = 60_000;
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -55,16 +59,22 @@ final class RegionDirectory {
     this.cache = recycling ? new MappingCache(dir) : null;
   }
 
+  /** The owner of directories this process creates as a job's driver: its pid. */
+  static String thisProcess() {
+    return Long.toString(ProcessHandle.current().pid());
+  }
+
   /**
-   * Creates the job's directory. A recycling directory (the memory one) keeps released region
-   * files in {@code free/}, up to {@code poolCap} bytes of their pages, for later allocations.
+   * Creates the job's directory, owned by {@code owner} ({@link #thisProcess()} or {@link
+   * #AGENT_OWNER}). A recycling directory (the memory one) keeps released region files in {@code
+   * free/}, up to {@code poolCap} bytes of their pages, for later allocations.
    */
-  static RegionDirectory create(Path root, String jobId, boolean recycling, long poolCap) {
+  static RegionDirectory create(Path root, String jobId, String owner, boolean recycling, long poolCap) {
     Path dir = root.resolve(jobId);
     try {
       Files.createDirectories(root);
       Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Files.writeString(dir.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
+      Files.writeString(dir.resolve(OWNER), owner);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create Dmerge job directory " + dir, e);
     }
@@ -81,11 +91,29 @@ final class RegionDirectory {
 
   /** Deletes job directories under {@code root} whose owning driver process is gone. */
   static void reclaimOrphans(Path root) {
+    reclaim(root, RegionDirectory::isOrphan);
+  }
+
+  /**
+   * Deletes the job directories under {@code root} that a node agent held: run by the node's agent
+   * when it starts, as no hold outlives the agent that served it.
+   */
+  static void reclaimHeld(Path root) {
+    reclaim(root, dir -> {
+      try {
+        return AGENT_OWNER.equals(Files.readString(dir.resolve(OWNER)).trim());
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  private static void reclaim(Path root, Predicate<Path> unowned) {
     if (!Files.isDirectory(root)) {
       return;
     }
     try (Stream<Path> jobs = Files.list(root)) {
-      jobs.filter(Files::isDirectory).filter(RegionDirectory::isOrphan).forEach(ShmDmerge::deleteTree);
+      jobs.filter(Files::isDirectory).filter(unowned).forEach(ShmDmerge::deleteTree);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot scan " + root + " for orphaned regions", e);
     }
@@ -100,6 +128,7 @@ final class RegionDirectory {
       // without one is only an orphan once it is clearly older than that window.
       return olderThan(jobDir, OWNERLESS_GRACE_MILLIS);
     } catch (IOException | NumberFormatException e) {
+      // Unreadable, or not a pid: AGENT_OWNER, whose agent reclaims it (reclaimHeld).
       return false;
     }
   }

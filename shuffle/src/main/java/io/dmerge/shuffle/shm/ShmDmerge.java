@@ -9,7 +9,9 @@ import io.dmerge.shuffle.RegionMeta;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Dmerge over shared memory on one node: regions are files in a per-job directory on a tmpfs
@@ -62,12 +64,36 @@ public final class ShmDmerge implements Dmerge {
   public static ShmDmerge create(ShmConfig config, long poolCap) {
     RegionDirectory.reclaimOrphans(config.memoryRoot());
     RegionDirectory.reclaimOrphans(config.spillRoot());
-    return new ShmDmerge(
-        config.node(),
-        RegionDirectory.create(config.memoryRoot(), config.jobId(), true, poolCap),
-        RegionDirectory.create(config.spillRoot(), config.jobId(), false, 0),
-        config.memoryBudget(),
-        true);
+    return owner(config, poolCap, RegionDirectory.thisProcess());
+  }
+
+  /**
+   * Opens a job's region space on this node as a node agent does for a driver on another node:
+   * as {@link #create(ShmConfig)}, but the owner file names the agent, not a pid (a pid means
+   * nothing in another pid namespace), so no pid-based reclaim ever deletes it, and no orphans are
+   * reclaimed here. The agent closes it when the driver's hold ends; {@link #reclaimHeld} deletes
+   * what an agent that died left behind.
+   */
+  public static ShmDmerge createHeld(ShmConfig config) {
+    return owner(config, defaultPoolCap(config.memoryBudget()), RegionDirectory.AGENT_OWNER);
+  }
+
+  /** Deletes every job directory under the roots that a node agent held (see {@link #createHeld}). */
+  public static void reclaimHeld(Path memoryRoot, Path spillRoot) {
+    RegionDirectory.reclaimHeld(memoryRoot);
+    RegionDirectory.reclaimHeld(spillRoot);
+  }
+
+  private static ShmDmerge owner(ShmConfig config, long poolCap, String owner) {
+    RegionDirectory memory = RegionDirectory.create(config.memoryRoot(), config.jobId(), owner, true, poolCap);
+    RegionDirectory spill;
+    try {
+      spill = RegionDirectory.create(config.spillRoot(), config.jobId(), owner, false, 0);
+    } catch (RuntimeException e) {
+      memory.deleteAll();
+      throw e;
+    }
+    return new ShmDmerge(config.node(), memory, spill, config.memoryBudget(), true);
   }
 
   /** Joins an existing job's region space from a worker; closing does not delete the job's regions. */
@@ -211,12 +237,24 @@ public final class ShmDmerge implements Dmerge {
     }
   }
 
+  /**
+   * Deletes a job directory. It is renamed away first: a worker of the job that is still running
+   * (killed, not yet dead) could otherwise create a file in it while the tree is walked, and the
+   * directory would survive; under the new name, no path of the job leads into it.
+   */
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
+    Path doomed;
+    try {
+      doomed = Files.move(dir, dir.resolveSibling(".deleting-" + dir.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
       return;
+    } catch (IOException e) {
+      doomed = dir; // e.g. a deletion that died left that name behind: delete in place
     }
-    try (var paths = Files.walk(dir)) {
+    try (var paths = Files.walk(doomed)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (NoSuchFileException e) {
+      // deleted meanwhile by another reclaimer
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + dir, e);
     }

@@ -28,6 +28,28 @@ class AgentPartsTest {
         "nodeA=host:70000", "nodeA=h:1,nodeA=h:2"}) {
       assertThrows(IllegalArgumentException.class, () -> NodeDirectory.parse(bad), bad);
     }
+    assertEquals("nodeA=127.0.0.1:7070,nodeB=localhost:7071", d.spec());
+    assertEquals(d.spec(), NodeDirectory.parse(d.spec()).spec());
+    assertEquals(java.util.Set.of("nodeA", "nodeB"), d.nodes());
+  }
+
+  @Test
+  void heldJobsStayWhenIdleAndGoWithTheirDirectoriesWhenTheHoldEnds() {
+    Path memory = tmp.resolve("memory");
+    Path spill = tmp.resolve("spill");
+    try (AgentJobs jobs = new AgentJobs("n", memory, spill, Duration.ZERO)) {
+      ShmConfig held = jobs.hold("job", 1 << 20);
+      assertEquals(new ShmConfig("job", memory, spill, 1 << 20, "n"), held);
+      jobs.use("job", "r").close();
+      jobs.closeIdle();
+      assertEquals(1, jobs.attached(), "a held job is not an idle attachment");
+      assertThrows(DmergeException.class, () -> jobs.release("other", "r"));
+      jobs.release("job", "never-registered");
+      jobs.end("job");
+      assertEquals(0, jobs.attached());
+      assertTrue(java.nio.file.Files.notExists(held.memoryDirectory()));
+      assertTrue(java.nio.file.Files.notExists(spill.resolve("job")));
+    }
   }
 
   @Test
@@ -35,10 +57,10 @@ class AgentPartsTest {
     Path memory = tmp.resolve("memory");
     Path spill = tmp.resolve("spill");
     try (ShmDmerge owner = ShmDmerge.create(new ShmConfig("job", memory, spill, Long.MAX_VALUE, "n"));
-        AttachedJobs jobs = new AttachedJobs("n", memory, spill, Duration.ZERO)) {
+        AgentJobs jobs = new AgentJobs("n", memory, spill, Duration.ZERO)) {
       assertThrows(DmergeException.UnknownRegion.class, () -> jobs.use("no-such-job", "r"));
       assertThrows(IllegalArgumentException.class, () -> jobs.use("..", "r"));
-      AttachedJobs.Use use = jobs.use("job", "r");
+      AgentJobs.Use use = jobs.use("job", "r");
       jobs.use("job", "r").close();
       assertEquals(1, jobs.attached(), "one attachment per job");
       jobs.closeIdle();

@@ -2,8 +2,10 @@ package io.dmerge.runner.execute.kubernetes;
 
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
+import io.dmerge.runner.execute.process.JobAttach;
 import io.dmerge.runner.execute.process.WorkerDispatch;
 import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.shuffle.RegionMeta;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -24,14 +26,16 @@ import java.util.concurrent.TimeoutException;
  * that connects back to the driver, shares nothing with it or the other workers but the job's
  * Dmerge regions, and runs one task at a time ({@link WorkerDispatch}). A worker whose connection
  * breaks, or whose pod is deleted or ends, is lost: its attempt fails so the scheduler retries it,
- * and a new pod replaces it. Regions are shared through the tmpfs of one node, so every pod runs on
- * the driver's node. The executor owns the client it is given and closes it with the job.
+ * and a new pod replaces it. Pods are spread over the nodes that run a Dmerge node agent, or all
+ * on the driver's node ({@link Placement}). The executor owns the client it is given and closes it
+ * with the job.
  */
 public final class KubernetesExecutor implements TaskExecutor {
   private final KubernetesClient client;
   private final ShmConfig job;
   private final PodSettings settings;
   private final WorkerListener listener;
+  private final Placement placement;
   private final WorkerPodSpec spec;
   private final WorkerPods pods;
   private final Watch watch;
@@ -46,12 +50,19 @@ public final class KubernetesExecutor implements TaskExecutor {
     this.settings = settings;
     try {
       WorkerPods.check(client, settings.namespace());
-      this.listener = new WorkerListener();
-    } catch (RuntimeException | IOException e) {
+      this.placement = Placement.choose(client, settings, job);
+    } catch (RuntimeException e) {
       client.close();
-      throw e instanceof IOException ? new UncheckedIOException("cannot listen for worker pods", (IOException) e) : (RuntimeException) e;
+      throw e;
     }
-    this.spec = new WorkerPodSpec(settings, job, listener.port());
+    try {
+      this.listener = new WorkerListener();
+    } catch (IOException e) {
+      placement.close();
+      client.close();
+      throw new UncheckedIOException("cannot listen for worker pods", e);
+    }
+    this.spec = new WorkerPodSpec(settings, job, placement, listener.port());
     this.pods = new WorkerPods(client, settings.namespace(), spec);
     try {
       this.watch = pods.watch(this::podGone);
@@ -61,6 +72,7 @@ public final class KubernetesExecutor implements TaskExecutor {
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
       }
+      placement.close();
       client.close();
       throw e;
     }
@@ -82,8 +94,8 @@ public final class KubernetesExecutor implements TaskExecutor {
     }
   }
 
-  /** A pod created for a worker, and its worker's connection once it connects. */
-  private record StartingPod(String name, CompletableFuture<Socket> connection) {}
+  /** A pod created for a worker, and its worker once it connects. */
+  private record StartingPod(String name, CompletableFuture<WorkerListener.Arrival> connection) {}
 
   /** Creates a pod for a new worker; refused once the job is over. */
   private synchronized StartingPod createPod() {
@@ -101,12 +113,12 @@ public final class KubernetesExecutor implements TaskExecutor {
     return attachedWorker(createPod(), System.nanoTime() + settings.startTimeout().toNanos());
   }
 
-  /** Waits for the pod's worker to connect and attaches it to the job. */
+  /** Waits for the pod's worker to connect and attaches it to the job's regions on its node. */
   private PodWorker attachedWorker(StartingPod pod, long deadline) {
     String name = pod.name();
-    Socket socket;
+    WorkerListener.Arrival arrival;
     try {
-      socket = pod.connection().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      arrival = pod.connection().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new IllegalStateException(
           "worker " + pods.describe(name) + " did not connect to the driver at " + spec.driver() + " within "
@@ -118,10 +130,19 @@ public final class KubernetesExecutor implements TaskExecutor {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted waiting for worker pod " + name, e);
     }
+    JobAttach attach;
     try {
-      PodWorker worker = new PodWorker(name, socket, pods);
+      attach = placement.attachment(name, arrival.node());
+    } catch (RuntimeException e) {
+      WorkerListener.closeQuietly(arrival.socket());
+      pods.delete(name);
+      // Not retryable: another pod would meet the same problem.
+      throw new IllegalStateException("cannot attach worker pod " + name + " to job " + job.jobId() + ": " + e.getMessage(), e);
+    }
+    try {
+      PodWorker worker = new PodWorker(name, arrival.socket(), pods);
       connected.put(name, worker);
-      worker.connection().attach(job);
+      worker.connection().attach(attach);
       return worker;
     } catch (IOException e) {
       pods.delete(name);
@@ -149,7 +170,12 @@ public final class KubernetesExecutor implements TaskExecutor {
     dispatch.cancel();
   }
 
-  /** Deletes every pod of the job. */
+  @Override
+  public void release(RegionMeta region) {
+    placement.release(region);
+  }
+
+  /** Deletes every pod of the job, then its regions on every node. */
   @Override
   public void close() {
     for (PodWorker idle : dispatch.close()) {
@@ -175,7 +201,11 @@ public final class KubernetesExecutor implements TaskExecutor {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      client.close();
+      try {
+        placement.close();
+      } finally {
+        client.close();
+      }
     }
   }
 }

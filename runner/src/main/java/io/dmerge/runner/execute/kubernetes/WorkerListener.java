@@ -26,7 +26,7 @@ final class WorkerListener implements AutoCloseable {
 
   private final AccessKey token = AccessKey.random();
   private final ServerSocket server;
-  private final Map<String, CompletableFuture<Socket>> expected = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Arrival>> expected = new ConcurrentHashMap<>();
   private final ExecutorService handshakes =
       Executors.newCachedThreadPool(
           r -> {
@@ -50,9 +50,12 @@ final class WorkerListener implements AutoCloseable {
     return token.toHex();
   }
 
-  /** The connection of the worker named {@code name}, once it connects; each name is expected once. */
-  CompletableFuture<Socket> expect(String name) {
-    CompletableFuture<Socket> connection = new CompletableFuture<>();
+  /** A worker that connected: its connection, and the node it says it runs on (empty if it does not know). */
+  record Arrival(Socket socket, String node) {}
+
+  /** The worker named {@code name}, once it connects; each name is expected once. */
+  CompletableFuture<Arrival> expect(String name) {
+    CompletableFuture<Arrival> connection = new CompletableFuture<>();
     if (expected.putIfAbsent(name, connection) != null) {
       throw new IllegalStateException("worker '" + name + "' is expected already");
     }
@@ -61,7 +64,7 @@ final class WorkerListener implements AutoCloseable {
 
   /** The worker named {@code name} will not connect: fails whoever waits for it. */
   void giveUp(String name, String why) {
-    CompletableFuture<Socket> f = expected.remove(name);
+    CompletableFuture<Arrival> f = expected.remove(name);
     if (f != null) {
       f.completeExceptionally(new IOException(why));
     }
@@ -88,13 +91,14 @@ final class WorkerListener implements AutoCloseable {
   private void admit(Socket socket) {
     try {
       socket.setSoTimeout(HANDSHAKE_MILLIS);
-      String name = WorkerHandshake.receive(socket.getInputStream(), token);
+      WorkerHandshake.Greeting greeting = WorkerHandshake.receive(socket.getInputStream(), token);
+      String name = greeting.name();
       socket.setSoTimeout(0);
       socket.setTcpNoDelay(true);
       // A pod on a node that vanished sends no FIN; keep-alive eventually breaks its connection.
       socket.setKeepAlive(true);
-      CompletableFuture<Socket> f = expected.remove(name);
-      if (f == null || !f.complete(socket)) {
+      CompletableFuture<Arrival> f = expected.remove(name);
+      if (f == null || !f.complete(new Arrival(socket, greeting.node()))) {
         throw new IOException("worker '" + name + "' is not expected");
       }
     } catch (IOException e) {
@@ -103,7 +107,7 @@ final class WorkerListener implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(Socket socket) {
+  static void closeQuietly(Socket socket) {
     try {
       socket.close();
     } catch (IOException ignored) {

@@ -11,24 +11,25 @@ import java.util.Map;
 
 /**
  * The pod of one worker of a job: the worker image running {@link WorkerMain}, connecting back to
- * the driver, pinned to the driver's node with the job's region and spill directories mounted from
- * that node at the same paths, so that regions are shared through the node's tmpfs exactly as
- * between local worker processes.
+ * the driver, with the region and spill roots mounted from its node at the same paths, so that
+ * regions are shared through the node's tmpfs exactly as between local worker processes, and its
+ * node's name from the downward API. Where it may run is the {@link Placement}'s part.
  */
 final class WorkerPodSpec {
   static final String APP_LABEL = "app.kubernetes.io/name";
   static final String APP = "dmerge-worker";
   static final String JOB_LABEL = "dmerge.io/job";
-  static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
   static final String CLASSPATH = "/app/lib/*";
 
   private final PodSettings settings;
   private final ShmConfig job;
+  private final Placement placement;
   private final String driver;
 
-  WorkerPodSpec(PodSettings settings, ShmConfig job, int driverPort) {
+  WorkerPodSpec(PodSettings settings, ShmConfig job, Placement placement, int driverPort) {
     this.settings = settings;
     this.job = job;
+    this.placement = placement;
     this.driver = settings.driverHost() + ":" + driverPort;
   }
 
@@ -56,7 +57,7 @@ final class WorkerPodSpec {
     command.add("--connect=" + driver);
     String regions = job.memoryRoot().toString();
     String spill = job.spillRoot().toString();
-    return new PodBuilder()
+    return placement.place(new PodBuilder()
         .withNewMetadata()
         .withName(name)
         .withNamespace(settings.namespace())
@@ -65,19 +66,20 @@ final class WorkerPodSpec {
         .withNewSpec()
         // A worker that dies is replaced by a new pod; restarting it in place would attach nothing.
         .withRestartPolicy("Never")
-        .withNodeSelector(Map.of(HOSTNAME_LABEL, settings.node()))
         .addNewContainer()
         .withName("worker")
         .withImage(settings.image())
         .withCommand(command)
         .addNewEnv().withName(WorkerHandshake.TOKEN_ENV).withValue(token).endEnv()
         .addNewEnv().withName(WorkerHandshake.NAME_ENV).withValue(name).endEnv()
+        .addNewEnv().withName(WorkerHandshake.NODE_ENV).withNewValueFrom().withNewFieldRef()
+        .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().endEnv()
         .addNewVolumeMount().withName("regions").withMountPath(regions).endVolumeMount()
         .addNewVolumeMount().withName("spill").withMountPath(spill).endVolumeMount()
         .endContainer()
         .addNewVolume().withName("regions").withNewHostPath().withPath(regions).withType("DirectoryOrCreate").endHostPath().endVolume()
         .addNewVolume().withName("spill").withNewHostPath().withPath(spill).withType("DirectoryOrCreate").endHostPath().endVolume()
         .endSpec()
-        .build();
+        .build());
   }
 }

@@ -10,6 +10,7 @@ import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.shuffle.AccessKey;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.remote.NodeDirectory;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import java.util.List;
 import org.apache.beam.sdk.io.BoundedSource;
 
 /**
- * Kryo encodings of the control messages: {@link ShmConfig} (attach), {@link TaskEnvelope},
+ * Kryo encodings of the control messages: {@link JobAttach}, {@link TaskEnvelope},
  * {@link TaskResult} and {@link TaskFailure}. Registration is required and every class has an
  * explicit serializer, so the wire format is exactly what is written here and nothing else can be
  * decoded. User objects inside them (stage template, source split, exception) stay Java-serialized
@@ -40,6 +41,7 @@ final class ControlCodec {
     kryo.register(RegionRef.class, new RegionRefSerializer(), 15);
     kryo.register(TaskResult.class, new TaskResultSerializer(), 16);
     kryo.register(TaskFailure.class, new TaskFailureSerializer(), 17);
+    kryo.register(JobAttach.class, new JobAttachSerializer(), 18);
     return kryo;
   }
 
@@ -75,6 +77,21 @@ final class ControlCodec {
     public ShmConfig read(Kryo kryo, Input in, Class<? extends ShmConfig> type) {
       return new ShmConfig(
           in.readString(), Path.of(in.readString()), Path.of(in.readString()), in.readVarLong(true), in.readString());
+    }
+  }
+
+  private static final class JobAttachSerializer extends Serializer<JobAttach> {
+    @Override
+    public void write(Kryo kryo, Output out, JobAttach attach) {
+      kryo.writeObject(out, attach.job());
+      out.writeString(attach.agents().spec());
+    }
+
+    @Override
+    public JobAttach read(Kryo kryo, Input in, Class<? extends JobAttach> type) {
+      ShmConfig job = kryo.readObject(in, ShmConfig.class);
+      String agents = in.readString();
+      return new JobAttach(job, agents.isEmpty() ? NodeDirectory.EMPTY : NodeDirectory.parse(agents));
     }
   }
 

@@ -3,6 +3,9 @@ package io.dmerge.runner.execute.process;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.schedule.TaskExecutor;
+import io.dmerge.shuffle.Dmerge;
+import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.remote.NodeDirectory;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,11 +21,14 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ProcessExecutor implements TaskExecutor {
   private static final int ATTACH_ATTEMPTS = 3;
+  private final Dmerge regions;
   private final ShmConfig job;
   private final List<String> jvmArgs;
   private final WorkerDispatch<WorkerProcess> dispatch;
 
-  public ProcessExecutor(ShmConfig job, int workers, List<String> jvmArgs) {
+  /** @param regions the job's regions on this node, described by {@code job}; this executor closes them */
+  public ProcessExecutor(Dmerge regions, ShmConfig job, int workers, List<String> jvmArgs) {
+    this.regions = regions;
     this.job = job;
     this.jvmArgs = jvmArgs;
     List<WorkerProcess> attached = new ArrayList<>();
@@ -38,7 +44,7 @@ public final class ProcessExecutor implements TaskExecutor {
     for (int attempt = 0; attempt < ATTACH_ATTEMPTS; attempt++) {
       WorkerProcess w = WorkerPool.SHARED.acquire(jvmArgs);
       try {
-        w.connection().attach(job);
+        w.connection().attach(new JobAttach(job, NodeDirectory.EMPTY));
         return w;
       } catch (IOException e) {
         w.kill();
@@ -59,9 +65,18 @@ public final class ProcessExecutor implements TaskExecutor {
     dispatch.cancel();
   }
 
-  /** Returns the job's workers to the pool. */
+  @Override
+  public void release(RegionMeta region) {
+    regions.release(region.id());
+  }
+
+  /** Returns the job's workers to the pool, then deletes its regions. */
   @Override
   public void close() {
-    dispatch.close().forEach(WorkerPool.SHARED::release);
+    try {
+      dispatch.close().forEach(WorkerPool.SHARED::release);
+    } finally {
+      regions.close();
+    }
   }
 }

@@ -3,7 +3,6 @@ package io.dmerge.runner.execute.process;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.schedule.WorkerLostException;
-import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,12 +32,13 @@ public final class WorkerConnection implements AutoCloseable {
   }
 
   /** Points the worker at a job's regions; its next tasks belong to that job. */
-  public void attach(ShmConfig job) throws IOException {
-    if (!job.jobId().equals(attachedJob)) {
+  public void attach(JobAttach attach) throws IOException {
+    String jobId = attach.job().jobId();
+    if (!jobId.equals(attachedJob)) {
       // The worker drops its template cache on attach; so does this side.
       cachedTemplates.clear();
-      channel.write(job);
-      attachedJob = job.jobId();
+      channel.write(attach);
+      attachedJob = jobId;
     }
   }
 

@@ -3,21 +3,22 @@ package io.dmerge.runner.execute.process;
 import io.dmerge.runner.execute.TaskRunner;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.Dmerges;
-import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.net.Socket;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
  * The worker entry point: runs the tasks the driver sends, answering each with a result or a
  * failure, until the driver closes the channel. The channel is stdin and stdout for a child process
  * of the driver, or with {@code --connect=host:port} (a pod) a socket to the driver, opened with a
- * {@link WorkerHandshake} from the environment. A {@link ShmConfig} message attaches the worker to a
- * job's Dmerge regions for the tasks that follow, and drops the previous job's stage templates.
+ * {@link WorkerHandshake} from the environment. A {@link JobAttach} message attaches the worker to a
+ * job's Dmerge regions for the tasks that follow (through the node agents it names, if any, for
+ * regions of other nodes), and drops the previous job's stage templates.
  * User code's System.out goes to stderr so it cannot corrupt the channel.
  */
 public final class WorkerMain {
@@ -36,11 +37,11 @@ public final class WorkerMain {
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
     Map<Long, byte[]> templates = new HashMap<>();
     for (Object message = channel.read(); message != null; message = channel.read()) {
-      if (message instanceof ShmConfig job) {
+      if (message instanceof JobAttach attach) {
         if (dmerge != null) {
           dmerge.close();
         }
-        dmerge = Dmerges.attach(job);
+        dmerge = attach.agents().isEmpty() ? Dmerges.attach(attach.job()) : Dmerges.attach(attach.job(), attach.agents());
         templates.clear();
         continue;
       }
@@ -70,7 +71,9 @@ public final class WorkerMain {
     Socket socket = new Socket(driver.substring(0, colon), Integer.parseInt(driver.substring(colon + 1)));
     // Control messages are single frames, each flushed whole; do not hold them back.
     socket.setTcpNoDelay(true);
-    WorkerHandshake.send(socket.getOutputStream(), System.getenv(WorkerHandshake.TOKEN_ENV), System.getenv(WorkerHandshake.NAME_ENV));
+    WorkerHandshake.send(
+        socket.getOutputStream(), System.getenv(WorkerHandshake.TOKEN_ENV), System.getenv(WorkerHandshake.NAME_ENV),
+        Objects.requireNonNullElse(System.getenv(WorkerHandshake.NODE_ENV), ""));
     return new ControlChannel(socket.getInputStream(), socket.getOutputStream());
   }
 }

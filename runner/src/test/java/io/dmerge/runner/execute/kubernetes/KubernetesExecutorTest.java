@@ -8,19 +8,13 @@ import io.dmerge.runner.execute.process.ProcessExecutorTest;
 import io.dmerge.runner.execute.process.WorkerHandshake;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -46,19 +40,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Tasks in worker pods, through Fabric8's mock API server with a {@link LocalKubelet} running each
  * pod as a local worker process: the same results, retries and failures as the process executor,
- * and no pod outlives its job.
+ * and no pod outlives its job. No node agent runs in the namespace, so the pods are pinned to the
+ * driver's node and share its job directory (multi-node runs: {@link MultiNodeKubernetesTest}).
  */
 class KubernetesExecutorTest {
   private static final String NAMESPACE = "dmerge-test";
   private static final String IMAGE = "dmerge/worker:test";
   private static final String NODE = "node-7";
-  private static final Map<String, String> CONFIG_PROPERTIES =
-      Map.of(
-          Config.KUBERNETES_AUTH_TRYKUBECONFIG_SYSTEM_PROPERTY, "false",
-          Config.KUBERNETES_AUTH_TRYSERVICEACCOUNT_SYSTEM_PROPERTY, "false",
-          Config.KUBERNETES_NAMESPACE_SYSTEM_PROPERTY, NAMESPACE);
 
-  private static KubernetesMockServer server;
+  private static MockCluster cluster;
   private static KubernetesClient client;
   private static LocalKubelet kubelet;
 
@@ -68,23 +58,14 @@ class KubernetesExecutorTest {
 
   @BeforeAll
   static void startCluster() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-    kubelet = new LocalKubelet(client, NAMESPACE, IMAGE);
-    // The runner builds its client as in production, from these; they point it at the mock server.
-    CONFIG_PROPERTIES.forEach(System::setProperty);
-    System.setProperty(Config.KUBERNETES_MASTER_SYSTEM_PROPERTY, client.getMasterUrl().toString());
+    cluster = new MockCluster(IMAGE, List.of(NODE), NAMESPACE);
+    client = cluster.client;
+    kubelet = cluster.kubelet;
   }
 
   @AfterAll
   static void stopCluster() {
-    CONFIG_PROPERTIES.keySet().forEach(System::clearProperty);
-    System.clearProperty(Config.KUBERNETES_MASTER_SYSTEM_PROPERTY);
-    kubelet.close();
-    client.close();
-    server.destroy();
+    cluster.close();
   }
 
   /** No pod outlives its job, succeeded or failed, nor does any worker process. */
@@ -144,9 +125,11 @@ class KubernetesExecutorTest {
     assertEquals(
         List.of("java", "-Xmx256m", "-cp", "/app/lib/*", "io.dmerge.runner.execute.process.WorkerMain", "--connect=127.0.0.1:"),
         worker.getCommand().stream().map(a -> a.replaceAll(":\\d+$", ":")).toList());
-    Map<String, String> env = worker.getEnv().stream().collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
-    assertEquals(pod.getMetadata().getName(), env.get(WorkerHandshake.NAME_ENV));
-    assertEquals(32, env.get(WorkerHandshake.TOKEN_ENV).length());
+    Map<String, EnvVar> env = worker.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    assertEquals(pod.getMetadata().getName(), env.get(WorkerHandshake.NAME_ENV).getValue());
+    assertEquals(32, env.get(WorkerHandshake.TOKEN_ENV).getValue().length());
+    assertEquals("spec.nodeName", env.get(WorkerHandshake.NODE_ENV).getValueFrom().getFieldRef().getFieldPath());
+    assertEquals(NODE, pod.getSpec().getNodeName(), "bound where the selector says");
     Map<String, String> hostPaths =
         pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v.getHostPath().getPath()));
     assertEquals(Map.of("regions", regions.toString(), "spill", spill.toString()), hostPaths);
@@ -183,20 +166,21 @@ class KubernetesExecutorTest {
   @Test
   void aPodThatNeverConnectsFailsWithItsNameAndState() {
     PodSettings unpullable =
-        new PodSettings(NAMESPACE, "dmerge/no-such-image:0", NODE, "127.0.0.1", List.of(), Duration.ofSeconds(2));
+        new PodSettings(NAMESPACE, "dmerge/no-such-image:0", NODE, WorkerPlacement.AUTO, "127.0.0.1", List.of(), Duration.ofSeconds(2));
     ShmConfig job = new ShmConfig("job-never", regions, spill, 1 << 20, NODE);
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> new KubernetesExecutor(server.createClient(), unpullable, job, 2));
+        assertThrows(IllegalStateException.class, () -> new KubernetesExecutor(cluster.newClient(), unpullable, job, 2));
     assertTrue(e.getMessage().startsWith("worker pod dmerge-job-never-w0 (phase Pending, waiting ErrImagePull) did not connect"), e.getMessage());
     assertTrue(e.getMessage().contains("within 2 s"), e.getMessage());
   }
 
   @Test
   void aMissingNamespaceIsNamed() {
-    PodSettings elsewhere = new PodSettings("no-such-namespace", IMAGE, NODE, "127.0.0.1", List.of(), Duration.ofSeconds(2));
+    PodSettings elsewhere =
+        new PodSettings("no-such-namespace", IMAGE, NODE, WorkerPlacement.AUTO, "127.0.0.1", List.of(), Duration.ofSeconds(2));
     ShmConfig job = new ShmConfig("job-nowhere", regions, spill, 1 << 20, NODE);
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> new KubernetesExecutor(server.createClient(), elsewhere, job, 1));
+        assertThrows(IllegalStateException.class, () -> new KubernetesExecutor(cluster.newClient(), elsewhere, job, 1));
     assertTrue(e.getMessage().startsWith("Kubernetes namespace 'no-such-namespace' does not exist"), e.getMessage());
   }
 }

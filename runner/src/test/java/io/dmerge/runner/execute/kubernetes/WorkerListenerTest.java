@@ -2,7 +2,6 @@ package io.dmerge.runner.execute.kubernetes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.dmerge.runner.execute.process.WorkerHandshake;
@@ -20,11 +19,11 @@ class WorkerListenerTest {
   void aSilentStrangerDoesNotHoldUpAWorker() throws Exception {
     try (WorkerListener listener = new WorkerListener();
         Socket stranger = new Socket("127.0.0.1", listener.port())) {
-      CompletableFuture<Socket> expected = listener.expect("w0");
+      CompletableFuture<WorkerListener.Arrival> expected = listener.expect("w0");
       try (Socket worker = new Socket("127.0.0.1", listener.port())) {
-        WorkerHandshake.send(worker.getOutputStream(), listener.token(), "w0");
+        WorkerHandshake.send(worker.getOutputStream(), listener.token(), "w0", "node-3");
         // Well before the stranger's handshake times out (5 s): the two are admitted side by side.
-        assertNotNull(expected.get(4, TimeUnit.SECONDS));
+        assertEquals("node-3", expected.get(4, TimeUnit.SECONDS).node());
       }
       assertFalse(stranger.isClosed());
     }
@@ -33,11 +32,11 @@ class WorkerListenerTest {
   @Test
   void aWrongTokenOrAnUnexpectedNameIsRefused() throws Exception {
     try (WorkerListener listener = new WorkerListener()) {
-      CompletableFuture<Socket> expected = listener.expect("w0");
+      CompletableFuture<WorkerListener.Arrival> expected = listener.expect("w0");
       try (Socket impostor = new Socket("127.0.0.1", listener.port());
           Socket unknown = new Socket("127.0.0.1", listener.port())) {
-        WorkerHandshake.send(impostor.getOutputStream(), AccessKey.random().toHex(), "w0");
-        WorkerHandshake.send(unknown.getOutputStream(), listener.token(), "w9");
+        WorkerHandshake.send(impostor.getOutputStream(), AccessKey.random().toHex(), "w0", "");
+        WorkerHandshake.send(unknown.getOutputStream(), listener.token(), "w9", "");
         // Both are closed by the driver: reading sees the end of the stream.
         impostor.setSoTimeout(10_000);
         unknown.setSoTimeout(10_000);
