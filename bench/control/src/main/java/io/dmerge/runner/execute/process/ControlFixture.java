@@ -13,6 +13,7 @@ import io.dmerge.runner.translate.PipelineTranslator;
 import io.dmerge.runner.translate.Step;
 import io.dmerge.shuffle.AccessKey;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.remote.NodeDirectory;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ final class ControlFixture {
   final TaskSpec mergeTask;
   final TaskResult result;
   final ShmConfig job = new ShmConfig("job-0a1b2c3d", Path.of("/dev/shm/dmerge"), Path.of("/tmp/dmerge-spill"), 1L << 30, "node-1");
+  /** What the worker is sent now; before, it was {@link #job} alone, Java-serialized. */
+  final JobAttach attach = new JobAttach(job, NodeDirectory.EMPTY);
 
   ControlFixture() throws Exception {
     PipelineOptions options = PipelineOptionsFactory.fromArgs("--runner=DmergeRunner", "--parallelism=2").create();

@@ -127,6 +127,6 @@ public class ControlMessageBench {
 
   @Benchmark
   public Object attachKryo() {
-    return kryoRoundTrip(fixture.job);
+    return kryoRoundTrip(fixture.attach);
   }
 }

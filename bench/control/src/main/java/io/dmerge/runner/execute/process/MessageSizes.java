@@ -21,7 +21,7 @@ public final class MessageSizes {
           kryo(kryo, TaskEnvelope.of(task, t, true)), kryo(kryo, TaskEnvelope.of(task, t, false)));
     }
     System.out.printf("| task result | %d | %d | |%n", JavaBytes.of(f.result).length, kryo(kryo, f.result));
-    System.out.printf("| attach | %d | %d | |%n", JavaBytes.of(f.job).length, kryo(kryo, f.job));
+    System.out.printf("| attach | %d | %d | |%n", JavaBytes.of(f.job).length, kryo(kryo, f.attach));
   }
 
   private static int kryo(Kryo kryo, Object message) {
