@@ -66,19 +66,19 @@ public final class Dmerges {
 
   /** Joins a job's region space from a worker; the counterpart of {@link ShmDmerge#attach}. */
   public static Dmerge attach(ShmConfig config) {
-    // Read first, so that a malformed value leaves nothing open.
-    NodeDirectory nodes = configuredNodes();
-    Duration timeout = remoteTimeout();
-    return withRemote(config, nodes, timeout, attach(config, configuredTransport(), configuredDevice()));
+    return attach(config, NodeDirectory.EMPTY);
   }
 
   /**
    * Joins a job's region space from a worker that rmaps other nodes' regions through the agents
-   * in {@code nodes} (given by whoever runs the job, instead of {@value #REMOTE_NODES_PROPERTY}).
+   * in {@code nodes} (given by whoever runs the job), or when it is empty through those of
+   * {@value #REMOTE_NODES_PROPERTY}.
    */
   public static Dmerge attach(ShmConfig config, NodeDirectory nodes) {
+    // Read first, so that a malformed value leaves nothing open.
+    NodeDirectory agents = nodes.isEmpty() ? configuredNodes() : nodes;
     Duration timeout = remoteTimeout();
-    return withRemote(config, nodes, timeout, attach(config, configuredTransport(), configuredDevice()));
+    return withRemote(config, agents, timeout, attach(config, configuredTransport(), configuredDevice()));
   }
 
   public static Dmerge open(ShmConfig config, Transport transport, Path device) {
@@ -128,20 +128,20 @@ public final class Dmerges {
     return owner ? ShmDmerge.create(config) : ShmDmerge.attach(config);
   }
 
-  /** {@code local}, wrapped in a {@link RemoteDmerge} if a node directory is configured. */
+  /** {@code local}, wrapped in a {@link RemoteDmerge} if there are node agents to read through. */
   private static Dmerge withRemote(ShmConfig config, NodeDirectory nodes, Duration timeout, Dmerge local) {
-    if (nodes == null) {
+    if (nodes.isEmpty()) {
       return local;
     }
     LOG.info("Dmerge remote rmap for job {}: node agents {}", config.jobId(), nodes);
     return new RemoteDmerge(local, config, nodes, timeout);
   }
 
-  /** The configured node directory, or null if there is none. */
+  /** The configured node directory, {@link NodeDirectory#EMPTY} if there is none. */
   private static NodeDirectory configuredNodes() {
     String spec = System.getProperty(REMOTE_NODES_PROPERTY);
     if (spec == null || spec.isBlank()) {
-      return null;
+      return NodeDirectory.EMPTY;
     }
     try {
       return NodeDirectory.parse(spec);

@@ -64,7 +64,7 @@ public final class ShmDmerge implements Dmerge {
   public static ShmDmerge create(ShmConfig config, long poolCap) {
     RegionDirectory.reclaimOrphans(config.memoryRoot());
     RegionDirectory.reclaimOrphans(config.spillRoot());
-    return owner(config, poolCap, RegionDirectory.thisProcess());
+    return createOwned(config, poolCap, RegionDirectory.thisProcess());
   }
 
   /**
@@ -75,7 +75,7 @@ public final class ShmDmerge implements Dmerge {
    * what an agent that died left behind.
    */
   public static ShmDmerge createHeld(ShmConfig config) {
-    return owner(config, defaultPoolCap(config.memoryBudget()), RegionDirectory.AGENT_OWNER);
+    return createOwned(config, defaultPoolCap(config.memoryBudget()), RegionDirectory.AGENT_OWNER);
   }
 
   /** Deletes every job directory under the roots that a node agent held (see {@link #createHeld}). */
@@ -84,7 +84,8 @@ public final class ShmDmerge implements Dmerge {
     RegionDirectory.reclaimHeld(spillRoot);
   }
 
-  private static ShmDmerge owner(ShmConfig config, long poolCap, String owner) {
+  /** The job's two directories, created with {@code owner} in their owner files. */
+  private static ShmDmerge createOwned(ShmConfig config, long poolCap, String owner) {
     RegionDirectory memory = RegionDirectory.create(config.memoryRoot(), config.jobId(), owner, true, poolCap);
     RegionDirectory spill;
     try {

@@ -90,8 +90,7 @@ final class ControlCodec {
     @Override
     public JobAttach read(Kryo kryo, Input in, Class<? extends JobAttach> type) {
       ShmConfig job = kryo.readObject(in, ShmConfig.class);
-      String agents = in.readString();
-      return new JobAttach(job, agents.isEmpty() ? NodeDirectory.EMPTY : NodeDirectory.parse(agents));
+      return new JobAttach(job, NodeDirectory.parse(in.readString()));
     }
   }
 

@@ -41,7 +41,7 @@ public final class WorkerMain {
         if (dmerge != null) {
           dmerge.close();
         }
-        dmerge = attach.agents().isEmpty() ? Dmerges.attach(attach.job()) : Dmerges.attach(attach.job(), attach.agents());
+        dmerge = Dmerges.attach(attach.job(), attach.agents());
         templates.clear();
         continue;
       }
