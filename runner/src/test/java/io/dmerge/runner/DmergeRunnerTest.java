@@ -11,9 +11,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.apache.beam.runners.core.metrics.MonitoringInfoConstants;
+import org.apache.beam.runners.core.metrics.MonitoringInfoMetricName;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -117,6 +121,25 @@ class DmergeRunnerTest {
         result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("test", "elements")).build());
     assertEquals(3L, metrics.getCounters().iterator().next().getAttempted());
     assertEquals(0, leftoverFiles(), "a finished job leaves no regions behind");
+  }
+
+  @Test
+  void countsTheElementsOfEveryPCollection() {
+    Pipeline p = pipeline();
+    PCollection<String> words = p.apply(Create.of("a", "b", "a"));
+    PCollection<String> counted = words.apply("Counted", ParDo.of(new CountingFn()));
+    PCollection<KV<String, Long>> perWord = counted.apply(Count.perElement());
+    PipelineResult result = p.run();
+    assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
+    Map<String, Long> counts = new HashMap<>();
+    for (MetricResult<Long> c : result.metrics().allMetrics().getCounters()) {
+      if (c.getName() instanceof MonitoringInfoMetricName
+          && ((MonitoringInfoMetricName) c.getName()).getUrn().equals(MonitoringInfoConstants.Urns.ELEMENT_COUNT)) {
+        counts.merge(((MonitoringInfoMetricName) c.getName()).getLabels().get(MonitoringInfoConstants.Labels.PCOLLECTION), c.getAttempted(), Long::sum);
+      }
+    }
+    assertEquals(3L, counts.get(counted.getName()), counts.toString());
+    assertEquals(2L, counts.get(perWord.getName()), counts.toString());
   }
 
   @Test

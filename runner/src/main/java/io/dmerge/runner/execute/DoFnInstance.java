@@ -38,7 +38,7 @@ final class DoFnInstance implements AutoCloseable {
     this.step = step;
     this.options = options;
     this.sideInputs = sideInputs;
-    this.outputs = new OutputRouter(outputs);
+    this.outputs = new OutputRouter(step.mainOutput(), outputs);
     this.finalizer = finalizer;
   }
 

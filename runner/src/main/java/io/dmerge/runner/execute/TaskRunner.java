@@ -40,6 +40,7 @@ public final class TaskRunner {
   private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
   private final List<Operator> operators = new ArrayList<>();
   private final Map<String, ShuffleWriter<WindowedValue<?>>> writers = new LinkedHashMap<>();
+  private final List<ElementCount> elementCounts = new ArrayList<>();
   private final InMemoryBundleFinalizer finalizer = new InMemoryBundleFinalizer();
   private SideInputReader sideInputs;
 
@@ -70,6 +71,7 @@ public final class TaskRunner {
       for (int i = operators.size() - 1; i >= 0; i--) {
         operators.get(i).finish();
       }
+      elementCounts.forEach(c -> c.reportTo(metrics.getContainer(c.producer())));
       Map<String, RegionRef> regions = new LinkedHashMap<>();
       for (Map.Entry<String, ShuffleWriter<WindowedValue<?>>> w : writers.entrySet()) {
         RegionRef ref = w.getValue().finish();
@@ -202,13 +204,22 @@ public final class TaskRunner {
 
   /** The receiver of a single-output step. */
   private Receiver output(Step step) {
-    return Receiver.fanOut(consumers.getOrDefault(step.outputs().values().iterator().next(), List.of()));
+    return receiver(step, step.outputs().values().iterator().next());
   }
 
   private Map<TupleTag<?>, Receiver> outputs(Step.ParDo step) {
     Map<TupleTag<?>, Receiver> out = new HashMap<>();
-    step.outputs().forEach((tag, pc) -> out.put(tag, Receiver.fanOut(consumers.getOrDefault(pc, List.of()))));
+    step.outputs().forEach((tag, pc) -> out.put(tag, receiver(step, pc)));
     return out;
+  }
+
+  /** What {@code producer} emits into {@code pcollection}: counted, then fed to every consumer fused behind. */
+  private Receiver receiver(Step producer, int pcollection) {
+    ElementCount count =
+        new ElementCount(
+            producer.name(), spec.stage().outputName(pcollection), Receiver.fanOut(consumers.getOrDefault(pcollection, List.of())));
+    elementCounts.add(count);
+    return count;
   }
 
   /** Closes everything, even after a failure; a failing close must not hide the task's own outcome. */

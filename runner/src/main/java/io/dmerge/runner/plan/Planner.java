@@ -36,6 +36,7 @@ public final class Planner {
   public static StagePlan plan(TranslatedPipeline pipeline) {
     Planner planner = new Planner(pipeline);
     pipeline.steps().forEach(planner::place);
+    planner.stages.forEach(s -> s.nameOutputs(planner.pcollections));
     return new StagePlan(StagePlan.topologicalOrder(planner.stages), Map.copyOf(planner.pcollections));
   }
 

@@ -1,10 +1,13 @@
 package io.dmerge.runner.plan;
 
+import io.dmerge.runner.translate.PCollectionInfo;
 import io.dmerge.runner.translate.Step;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,6 +20,7 @@ public final class Stage implements Serializable {
   private final Step root;
   private final List<Step> steps = new ArrayList<>();
   private final Set<Integer> upstream = new LinkedHashSet<>();
+  private final Map<Integer, String> outputNames = new HashMap<>();
 
   Stage(int id, Step root) {
     this.id = id;
@@ -39,6 +43,17 @@ public final class Stage implements Serializable {
   /** Stages whose regions this stage reads. */
   public Set<Integer> upstream() {
     return upstream;
+  }
+
+  /** The pipeline's name of a PCollection that the root or a step of this stage produces. */
+  public String outputName(int pcollection) {
+    return outputNames.get(pcollection);
+  }
+
+  /** Records the names of the PCollections this stage produces, once its steps are final. */
+  void nameOutputs(Map<Integer, PCollectionInfo> pcollections) {
+    root.outputs().values().forEach(pc -> outputNames.put(pc, pcollections.get(pc).name()));
+    steps.forEach(s -> s.outputs().values().forEach(pc -> outputNames.put(pc, pcollections.get(pc).name())));
   }
 
   /** Boundaries this stage writes regions for. */
