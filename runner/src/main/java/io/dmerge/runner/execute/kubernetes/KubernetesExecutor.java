@@ -4,6 +4,7 @@ import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.execute.process.JobAttach;
 import io.dmerge.runner.execute.process.WorkerDispatch;
+import io.dmerge.runner.execute.process.WorkerListener;
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.shuffle.RegionMeta;
 import io.dmerge.shuffle.shm.ShmConfig;

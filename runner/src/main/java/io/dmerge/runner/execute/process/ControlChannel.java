@@ -15,14 +15,14 @@ import java.io.OutputStream;
 
 /**
  * One end of the driver–worker control channel: length-prefixed Kryo frames (see
- * {@link ControlCodec}) over the worker's stdin and stdout. Only control messages travel here;
+ * {@link ControlCodec}) over the worker's connection to the driver. Only control messages travel here;
  * element data always goes through Dmerge regions. Anything that is not a well-formed frame is an
  * {@link IOException}, which the driver treats as a lost worker. Used by one thread at a time: its
  * Kryo and buffers are reused across messages.
  */
 final class ControlChannel implements Closeable {
   // Far above any real message (a stage template is kilobytes to a few megabytes): a larger
-  // length means the stream is not ours, e.g. user code writing to the real stdout.
+  // length means the stream is not ours, e.g. something other than a worker at the other end.
   private static final int MAX_FRAME_BYTES = 1 << 30;
 
   private final DataInputStream in;

@@ -3,9 +3,6 @@ package io.dmerge.runner.execute.process;
 import io.dmerge.runner.execute.TaskRunner;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.Dmerges;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.net.Socket;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,24 +11,23 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
  * The worker entry point: runs the tasks the driver sends, answering each with a result or a
- * failure, until the driver closes the channel. The channel is stdin and stdout for a child process
- * of the driver, or with {@code --connect=host:port} (a pod) a socket to the driver, opened with a
- * {@link WorkerHandshake} from the environment. A {@link JobAttach} message attaches the worker to a
+ * failure, until the driver closes the channel: a connection to the driver's {@link WorkerListener}
+ * at {@code --connect=host:port}, opened with a {@link WorkerHandshake} from the environment (a
+ * worker JVM the driver started, or a pod). A {@link JobAttach} message attaches the worker to a
  * job's Dmerge regions for the tasks that follow (through the node agents it names, if any, for
  * regions of other nodes), and drops the previous job's stage templates.
- * User code's System.out goes to stderr so it cannot corrupt the channel.
  */
 public final class WorkerMain {
   private WorkerMain() {}
 
-  private static final String CONNECT = "--connect=";
+  static final String CONNECT = "--connect=";
 
   public static void main(String[] args) throws Exception {
-    ControlChannel channel =
-        args.length == 1 && args[0].startsWith(CONNECT)
-            ? connect(args[0].substring(CONNECT.length()))
-            : new ControlChannel(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
-    System.setOut(System.err);
+    if (args.length != 1 || !args[0].startsWith(CONNECT)) {
+      throw new IllegalArgumentException("usage: WorkerMain --connect=<driver host>:<port>, with the job's token and the worker's name in "
+          + WorkerHandshake.TOKEN_ENV + " and " + WorkerHandshake.NAME_ENV);
+    }
+    ControlChannel channel = connect(args[0].substring(CONNECT.length()));
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.

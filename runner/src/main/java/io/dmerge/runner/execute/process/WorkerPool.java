@@ -9,12 +9,14 @@ import java.util.List;
 /**
  * Worker JVMs that outlive a job, as executors outlive jobs in a Spark application: the next job
  * of this driver starts on warm workers instead of paying JVM start-up and class loading again.
- * Workers exit on their own when the driver's end of their stdin closes.
+ * Workers connect back to the pool's {@link WorkerListener} and exit on their own when the driver's
+ * end of that connection closes, also when the driver dies.
  */
 final class WorkerPool {
   static final WorkerPool SHARED = new WorkerPool();
 
   private final Deque<WorkerProcess> idle = new ArrayDeque<>();
+  private WorkerListener listener;
 
   synchronized WorkerProcess acquire(List<String> jvmArgs) {
     while (!idle.isEmpty()) {
@@ -25,7 +27,10 @@ final class WorkerPool {
       w.close();
     }
     try {
-      return WorkerProcess.start(jvmArgs);
+      if (listener == null) {
+        listener = new WorkerListener();
+      }
+      return WorkerProcess.start(jvmArgs, listener);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start a Dmerge worker JVM", e);
     }

@@ -2,8 +2,10 @@ package io.dmerge.runner.execute.process;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,5 +30,13 @@ class WorkerPoolTest {
     } finally {
       next.close();
     }
+  }
+
+  @Test
+  void aWorkerJvmThatCannotStartIsReportedWithItsExitCode() {
+    UncheckedIOException e =
+        assertThrows(UncheckedIOException.class, () -> WorkerPool.SHARED.acquire(List.of("-XX:+DmergeNoSuchJvmFlag")));
+    String message = String.valueOf(e.getCause().getMessage());
+    assertTrue(message.contains("exited with code 1 before connecting to the driver"), message);
   }
 }

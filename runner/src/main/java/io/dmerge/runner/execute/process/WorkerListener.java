@@ -1,6 +1,5 @@
-package io.dmerge.runner.execute.kubernetes;
+package io.dmerge.runner.execute.process;
 
-import io.dmerge.runner.execute.process.WorkerHandshake;
 import io.dmerge.shuffle.AccessKey;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver's port that a job's worker pods connect back to. It admits only a worker that presents
- * the job's token and a name the driver is expecting, each name once; anything else is closed.
+ * The driver's port that its workers connect back to, worker JVMs on this machine and a job's pods
+ * alike. It admits only a worker that presents the listener's token and a name the driver is
+ * expecting, each name once; anything else is closed.
  */
-final class WorkerListener implements AutoCloseable {
+public final class WorkerListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerListener.class);
   // A stranger that connects and says nothing is dropped after this long; handshakes run side by
   // side, so it holds up no worker meanwhile.
@@ -35,26 +35,26 @@ final class WorkerListener implements AutoCloseable {
             return t;
           });
 
-  WorkerListener() throws IOException {
+  public WorkerListener() throws IOException {
     server = new ServerSocket(0);
     Thread acceptor = new Thread(this::accept, "dmerge-worker-listener");
     acceptor.setDaemon(true);
     acceptor.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  String token() {
+  public String token() {
     return token.toHex();
   }
 
   /** A worker that connected: its connection, and the node it says it runs on (empty if it does not know). */
-  record Arrival(Socket socket, String node) {}
+  public record Arrival(Socket socket, String node) {}
 
   /** The worker named {@code name}, once it connects; each name is expected once. */
-  CompletableFuture<Arrival> expect(String name) {
+  public CompletableFuture<Arrival> expect(String name) {
     CompletableFuture<Arrival> connection = new CompletableFuture<>();
     if (expected.putIfAbsent(name, connection) != null) {
       throw new IllegalStateException("worker '" + name + "' is expected already");
@@ -63,7 +63,7 @@ final class WorkerListener implements AutoCloseable {
   }
 
   /** The worker named {@code name} will not connect: fails whoever waits for it. */
-  void giveUp(String name, String why) {
+  public void giveUp(String name, String why) {
     CompletableFuture<Arrival> f = expected.remove(name);
     if (f != null) {
       f.completeExceptionally(new IOException(why));
@@ -107,7 +107,7 @@ final class WorkerListener implements AutoCloseable {
     }
   }
 
-  static void closeQuietly(Socket socket) {
+  public static void closeQuietly(Socket socket) {
     try {
       socket.close();
     } catch (IOException ignored) {

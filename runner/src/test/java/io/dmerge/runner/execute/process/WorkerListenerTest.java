@@ -1,10 +1,9 @@
-package io.dmerge.runner.execute.kubernetes;
+package io.dmerge.runner.execute.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.dmerge.runner.execute.process.WorkerHandshake;
 import io.dmerge.shuffle.AccessKey;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
