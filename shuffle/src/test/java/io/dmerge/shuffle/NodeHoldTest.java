@@ -169,8 +169,10 @@ class NodeHoldTest {
       assertEquals(rootsA.spillRoot.toString(), in.readUTF());
       assertTrue(Files.isDirectory(memoryDir("job-d")));
     }
-    eventually(() -> !Files.exists(memoryDir("job-d")), "the agent deleted the dead driver's directories");
-    assertFalse(Files.exists(rootsA.spillRoot.resolve("job-d")));
+    // The agent deletes the memory directory, then the spill directory: wait for both.
+    eventually(
+        () -> !Files.exists(memoryDir("job-d")) && !Files.exists(rootsA.spillRoot.resolve("job-d")),
+        "the agent deleted the dead driver's directories");
   }
 
   @Test
