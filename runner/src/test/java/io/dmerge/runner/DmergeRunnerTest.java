@@ -37,6 +37,9 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -59,6 +62,17 @@ class DmergeRunnerTest {
     public void process(ProcessContext c) {
       Metrics.counter("test", "elements").inc();
       c.output(c.element());
+    }
+  }
+
+  /** "a" to its main output, everything else to a second one. */
+  static final class SplitFn extends DoFn<String, String> {
+    static final TupleTag<String> AS = new TupleTag<>("as") {};
+    static final TupleTag<String> OTHERS = new TupleTag<>("others") {};
+
+    @ProcessElement
+    public void process(@Element String s, MultiOutputReceiver out) {
+      out.get(s.equals("a") ? AS : OTHERS).output(s);
     }
   }
 
@@ -129,6 +143,7 @@ class DmergeRunnerTest {
     PCollection<String> words = p.apply(Create.of("a", "b", "a"));
     PCollection<String> counted = words.apply("Counted", ParDo.of(new CountingFn()));
     PCollection<KV<String, Long>> perWord = counted.apply(Count.perElement());
+    PCollectionTuple split = words.apply("Split", ParDo.of(new SplitFn()).withOutputTags(SplitFn.AS, TupleTagList.of(SplitFn.OTHERS)));
     PipelineResult result = p.run();
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     Map<String, Long> counts = new HashMap<>();
@@ -140,6 +155,8 @@ class DmergeRunnerTest {
     }
     assertEquals(3L, counts.get(counted.getName()), counts.toString());
     assertEquals(2L, counts.get(perWord.getName()), counts.toString());
+    assertEquals(2L, counts.get(split.get(SplitFn.AS).getName()), counts.toString());
+    assertEquals(1L, counts.get(split.get(SplitFn.OTHERS).getName()), counts.toString());
   }
 
   @Test

@@ -33,7 +33,7 @@ final class DoFnInstance implements AutoCloseable {
       Step.ParDo step,
       PipelineOptions options,
       SideInputReader sideInputs,
-      Map<TupleTag<?>, Receiver> outputs,
+      Map<TupleTag<?>, ElementCount> outputs,
       BundleFinalizer finalizer) {
     this.step = step;
     this.options = options;

@@ -207,14 +207,14 @@ public final class TaskRunner {
     return receiver(step, step.outputs().values().iterator().next());
   }
 
-  private Map<TupleTag<?>, Receiver> outputs(Step.ParDo step) {
-    Map<TupleTag<?>, Receiver> out = new HashMap<>();
+  private Map<TupleTag<?>, ElementCount> outputs(Step.ParDo step) {
+    Map<TupleTag<?>, ElementCount> out = new HashMap<>();
     step.outputs().forEach((tag, pc) -> out.put(tag, receiver(step, pc)));
     return out;
   }
 
   /** What {@code producer} emits into {@code pcollection}: counted, then fed to every consumer fused behind. */
-  private Receiver receiver(Step producer, int pcollection) {
+  private ElementCount receiver(Step producer, int pcollection) {
     ElementCount count =
         new ElementCount(
             producer.name(), spec.stage().outputName(pcollection), Receiver.fanOut(consumers.getOrDefault(pcollection, List.of())));
