@@ -21,6 +21,10 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   static final String CONNECT = "--connect=";
+  /** Set by a driver on this machine that started the worker: its pid. */
+  static final String DRIVER_PID_ENV = "DMERGE_DRIVER_PID";
+  /** Exit code of a worker whose local driver died. */
+  static final int DRIVER_GONE = 3;
 
   public static void main(String[] args) throws Exception {
     if (args.length != 1 || !args[0].startsWith(CONNECT)) {
@@ -28,6 +32,7 @@ public final class WorkerMain {
           + WorkerHandshake.TOKEN_ENV + " and " + WorkerHandshake.NAME_ENV);
     }
     ControlChannel channel = connect(args[0].substring(CONNECT.length()));
+    endWithLocalDriver();
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
@@ -60,6 +65,21 @@ public final class WorkerMain {
     }
     // User code may have left non-daemon threads behind; the driver is done with this worker.
     System.exit(0);
+  }
+
+  /**
+   * A worker notices that its driver closed the channel only between tasks; a local driver that
+   * dies mid-task takes its workers along at once, instead of leaving them to finish a task whose
+   * result has nowhere to go.
+   */
+  private static void endWithLocalDriver() {
+    String pid = System.getenv(DRIVER_PID_ENV);
+    if (pid != null) {
+      ProcessHandle.of(Long.parseLong(pid))
+          .ifPresentOrElse(
+              driver -> driver.onExit().thenRun(() -> Runtime.getRuntime().halt(DRIVER_GONE)),
+              () -> Runtime.getRuntime().halt(DRIVER_GONE));
+    }
   }
 
   private static ControlChannel connect(String driver) throws Exception {
