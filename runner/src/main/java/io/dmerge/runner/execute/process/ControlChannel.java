@@ -17,8 +17,9 @@ import java.io.OutputStream;
  * One end of the driver–worker control channel: length-prefixed Kryo frames (see
  * {@link ControlCodec}) over the worker's connection to the driver. Only control messages travel here;
  * element data always goes through Dmerge regions. Anything that is not a well-formed frame is an
- * {@link IOException}, which the driver treats as a lost worker. Used by one thread at a time: its
- * Kryo and buffers are reused across messages.
+ * {@link IOException}, which the driver treats as a lost worker. One thread may read while another
+ * writes (a worker reads on a thread of its own): each direction has its own Kryo and buffer, reused
+ * across messages.
  */
 final class ControlChannel implements Closeable {
   // Far above any real message (a stage template is kilobytes to a few megabytes): a larger
@@ -27,7 +28,8 @@ final class ControlChannel implements Closeable {
 
   private final DataInputStream in;
   private final DataOutputStream out;
-  private final Kryo kryo = ControlCodec.kryo();
+  private final Kryo writer = ControlCodec.kryo();
+  private final Kryo reader = ControlCodec.kryo();
   private final Output output = new Output(4096, -1);
   private final Input input = new Input();
   private byte[] frame = new byte[4096];
@@ -39,7 +41,7 @@ final class ControlChannel implements Closeable {
 
   void write(Object message) throws IOException {
     output.reset();
-    kryo.writeClassAndObject(output, message);
+    writer.writeClassAndObject(output, message);
     out.writeInt(output.position());
     out.write(output.getBuffer(), 0, output.position());
     out.flush();
@@ -63,7 +65,7 @@ final class ControlChannel implements Closeable {
     input.setBuffer(frame, 0, length);
     Object message;
     try {
-      message = kryo.readClassAndObject(input);
+      message = reader.readClassAndObject(input);
     } catch (RuntimeException e) {
       // Kryo's buffer underflows, unknown class ids, and embedded Java bytes that do not read.
       throw new IOException("undecodable control frame of " + length + " bytes", e);

@@ -3,10 +3,13 @@ package io.dmerge.runner.execute.process;
 import io.dmerge.runner.execute.TaskRunner;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.Dmerges;
+import java.io.IOException;
 import java.net.Socket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
@@ -21,10 +24,6 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   static final String CONNECT = "--connect=";
-  /** Set by a driver on this machine that started the worker: its pid. */
-  static final String DRIVER_PID_ENV = "DMERGE_DRIVER_PID";
-  /** Exit code of a worker whose local driver died. */
-  static final int DRIVER_GONE = 3;
 
   public static void main(String[] args) throws Exception {
     if (args.length != 1 || !args[0].startsWith(CONNECT)) {
@@ -32,12 +31,13 @@ public final class WorkerMain {
           + WorkerHandshake.TOKEN_ENV + " and " + WorkerHandshake.NAME_ENV);
     }
     ControlChannel channel = connect(args[0].substring(CONNECT.length()));
-    endWithLocalDriver();
+    BlockingQueue<Object> inbox = listen(channel);
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
     Map<Long, byte[]> templates = new HashMap<>();
-    for (Object message = channel.read(); message != null; message = channel.read()) {
+    while (true) {
+      Object message = inbox.take();
       if (message instanceof JobAttach attach) {
         if (dmerge != null) {
           dmerge.close();
@@ -63,23 +63,34 @@ public final class WorkerMain {
       }
       channel.write(reply);
     }
-    // User code may have left non-daemon threads behind; the driver is done with this worker.
-    System.exit(0);
   }
 
   /**
-   * A worker notices that its driver closed the channel only between tasks; a local driver that
-   * dies mid-task takes its workers along at once, instead of leaving them to finish a task whose
-   * result has nowhere to go.
+   * Reads the channel on a thread of its own, so that the worker sees its driver go at once, also in
+   * the middle of a task whose result would have nowhere to go: when the stream ends (the driver
+   * closed it, or died and its kernel closed it) or breaks, the worker exits.
    */
-  private static void endWithLocalDriver() {
-    String pid = System.getenv(DRIVER_PID_ENV);
-    if (pid != null) {
-      ProcessHandle.of(Long.parseLong(pid))
-          .ifPresentOrElse(
-              driver -> driver.onExit().thenRun(() -> Runtime.getRuntime().halt(DRIVER_GONE)),
-              () -> Runtime.getRuntime().halt(DRIVER_GONE));
-    }
+  private static BlockingQueue<Object> listen(ControlChannel channel) {
+    BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              int status = 0;
+              try {
+                for (Object message = channel.read(); message != null; message = channel.read()) {
+                  inbox.add(message);
+                }
+              } catch (IOException e) {
+                System.err.println("dmerge worker: the control channel broke: " + e);
+                status = 1;
+              }
+              // User code may have left non-daemon threads behind; the driver is done with this worker.
+              System.exit(status);
+            },
+            "dmerge-control-reader");
+    reader.setDaemon(true);
+    reader.start();
+    return inbox;
   }
 
   private static ControlChannel connect(String driver) throws Exception {

@@ -50,7 +50,6 @@ final class WorkerProcess implements RemoteWorker, AutoCloseable {
         new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put(WorkerHandshake.TOKEN_ENV, listener.token());
     builder.environment().put(WorkerHandshake.NAME_ENV, name);
-    builder.environment().put(WorkerMain.DRIVER_PID_ENV, Long.toString(ProcessHandle.current().pid()));
     Process p = builder.start();
     p.getOutputStream().close(); // nothing to say on its stdin
     try {
