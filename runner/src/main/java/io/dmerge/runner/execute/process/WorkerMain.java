@@ -98,6 +98,8 @@ public final class WorkerMain {
     Socket socket = new Socket(driver.substring(0, colon), Integer.parseInt(driver.substring(colon + 1)));
     // Control messages are single frames, each flushed whole; do not hold them back.
     socket.setTcpNoDelay(true);
+    // A driver whose machine vanished sends no FIN; keep-alive eventually ends the reader's wait.
+    socket.setKeepAlive(true);
     WorkerHandshake.send(
         socket.getOutputStream(), System.getenv(WorkerHandshake.TOKEN_ENV), System.getenv(WorkerHandshake.NAME_ENV),
         Objects.requireNonNullElse(System.getenv(WorkerHandshake.NODE_ENV), ""));
