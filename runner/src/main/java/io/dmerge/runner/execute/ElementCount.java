@@ -1,9 +1,9 @@
 package io.dmerge.runner.execute;
 
 import java.util.Map;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.runners.core.metrics.MonitoringInfoConstants;
 import org.apache.beam.runners.core.metrics.MonitoringInfoMetricName;
-import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
@@ -39,13 +39,10 @@ final class ElementCount implements Receiver {
     return next;
   }
 
-  /** The step whose metrics container {@link #reportTo} adds to. */
-  String producer() {
-    return producer;
-  }
-
-  void reportTo(MetricsContainer container) {
-    container
+  /** Adds the count to the producing step's metrics. */
+  void reportTo(MetricsContainerStepMap metrics) {
+    metrics
+        .getContainer(producer)
         .getCounter(
             MonitoringInfoMetricName.named(
                 MonitoringInfoConstants.Urns.ELEMENT_COUNT, Map.of(MonitoringInfoConstants.Labels.PCOLLECTION, pcollection)))

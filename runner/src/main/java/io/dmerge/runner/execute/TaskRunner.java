@@ -71,7 +71,7 @@ public final class TaskRunner {
       for (int i = operators.size() - 1; i >= 0; i--) {
         operators.get(i).finish();
       }
-      elementCounts.forEach(c -> c.reportTo(metrics.getContainer(c.producer())));
+      elementCounts.forEach(c -> c.reportTo(metrics));
       Map<String, RegionRef> regions = new LinkedHashMap<>();
       for (Map.Entry<String, ShuffleWriter<WindowedValue<?>>> w : writers.entrySet()) {
         RegionRef ref = w.getValue().finish();

@@ -54,7 +54,7 @@ final class WorkerPodSpec {
     command.add("-cp");
     command.add(CLASSPATH);
     command.add(WorkerMain.class.getName());
-    command.add("--connect=" + driver);
+    command.add(WorkerMain.CONNECT + driver);
     String regions = job.memoryRoot().toString();
     String spill = job.spillRoot().toString();
     return placement.place(new PodBuilder()

@@ -23,7 +23,8 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 public final class WorkerMain {
   private WorkerMain() {}
 
-  static final String CONNECT = "--connect=";
+  /** The worker's one argument, followed by the driver's {@code host:port}. */
+  public static final String CONNECT = "--connect=";
 
   public static void main(String[] args) throws Exception {
     if (args.length != 1 || !args[0].startsWith(CONNECT)) {
