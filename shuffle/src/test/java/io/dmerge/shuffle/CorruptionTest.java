@@ -15,6 +15,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,12 @@ class CorruptionTest {
   void setUp() {
     roots = new TestRoots(tmp);
     dmerge = ShmDmerge.create(roots.config(JOB));
-    RegionBuffer buffer = dmerge.allocate("seg");
+    useSegment("seg", records);
+  }
+
+  /** Writes and registers a segment of these records; the tests then damage and read it. */
+  private void useSegment(String id, Records records) {
+    RegionBuffer buffer = dmerge.allocate(id);
     SegmentWriter writer = new SegmentWriter(buffer, records.partitions, records.blockBytes);
     records.writeTo(writer);
     writer.finish();
@@ -97,6 +104,24 @@ class CorruptionTest {
   @Test
   void flippedByteInABlockIsDetected() throws IOException {
     // Every block listed in the footer, first, middle and last byte.
+    assertFlipsInEveryBlockDetected(1, records.partitions + 1);
+  }
+
+  @Test
+  void flippedByteInAnyChecksumRunOfALargeBlockIsDetected() throws IOException {
+    // The writer sums a block's checksum in runs of a few KiB as records finish: damage in the
+    // first run, a middle one or the unsummed tail must fail the block all the same.
+    useSegment("large-blocks", new Records(5, 600, 2, 64 * 1024));
+    int longBlocks = assertFlipsInEveryBlockDetected(64, 2);
+    assertTrue(longBlocks >= 2, "only " + longBlocks + " blocks span several checksum runs");
+  }
+
+  /**
+   * Flips bits at {@code points} evenly spread bytes (besides first, middle and last) of every
+   * block, of which there must be at least {@code minBlocks}; returns how many blocks are longer
+   * than four checksum runs.
+   */
+  private int assertFlipsInEveryBlockDetected(int points, int minBlocks) throws IOException {
     ByteBuffer h = header();
     ByteBuffer footer = ByteBuffer.allocate(h.getInt(24)).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -104,19 +129,28 @@ class CorruptionTest {
     }
     footer.flip();
     int blocks = footer.getInt();
-    assertTrue(blocks > records.partitions);
+    assertTrue(blocks >= minBlocks, blocks + " blocks");
+    int longBlocks = 0;
     for (int i = 0; i < blocks; i++) {
       footer.getInt();
       long offset = footer.getLong();
       int length = footer.getInt();
       footer.getInt();
-      for (long at : new long[] {offset, offset + length / 2, offset + length - 1}) {
-        byte old = flip(at, 0x04);
-        assertDetected("a flipped bit in block " + i + " at " + at);
-        restore(at, old);
+      TreeSet<Long> at = new TreeSet<>(List.of(offset, offset + length / 2, offset + length - 1));
+      for (int k = 1; k < points; k++) {
+        at.add(offset + (long) length * k / points);
+      }
+      if (length > 4 * 4096) {
+        longBlocks++;
+      }
+      for (long a : at) {
+        byte old = flip(a, 0x04);
+        assertDetected("a flipped bit in block " + i + " at " + a);
+        restore(a, old);
       }
     }
     assertEquals(expected, read());
+    return longBlocks;
   }
 
   @Test

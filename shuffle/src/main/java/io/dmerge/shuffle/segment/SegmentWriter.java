@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * Writes partitioned records straight into a region's mapped pages: the one serialization a
@@ -29,6 +30,14 @@ public final class SegmentWriter {
    */
   static final int BLOCK_STAGGER_BYTES = 5 * 64;
 
+  /**
+   * A block's checksum is summed in runs of at least this many bytes of finished records, while
+   * they are still in the cache: summed only when the block closed, after the other partitions'
+   * writes had evicted it, the CRC32C ran at half its in-cache speed (writer of 16 KiB records 16%
+   * slower). Shorter runs pay the checksum's per-call cost.
+   */
+  static final int CHECKSUM_RUN_BYTES = 4096;
+
   private final RegionBuffer region;
   private final int partitions;
   private final int blockBytes;
@@ -41,6 +50,9 @@ public final class SegmentWriter {
   private final int[] openCapacity;
   private final int[] openFill;
   private final long[] recordsIn; // per partition: the size of its index
+  // Per partition, the open block's checksum so far and how many of its bytes it covers.
+  private final CRC32C[] openCrc;
+  private final int[] openSummed;
   private final List<ClosedBlock> closedBlocks = new ArrayList<>();
   private final long headerOffset;
   private final RecordStream stream = new RecordStream();
@@ -76,6 +88,11 @@ public final class SegmentWriter {
     this.openCapacity = new int[partitions];
     this.openFill = new int[partitions];
     this.recordsIn = new long[partitions];
+    this.openCrc = new CRC32C[partitions];
+    this.openSummed = new int[partitions];
+    for (int p = 0; p < partitions; p++) {
+      openCrc[p] = new CRC32C();
+    }
     this.headerOffset = region.allocate(SegmentFormat.HEADER_BYTES);
   }
 
@@ -116,6 +133,9 @@ public final class SegmentWriter {
   public void endRecord() {
     endField();
     openFill[writing] = position;
+    if (position - openSummed[writing] >= CHECKSUM_RUN_BYTES) {
+      sumUpTo(writing, position);
+    }
     recordsIn[writing]++;
     writing = -1;
     records++;
@@ -252,10 +272,20 @@ public final class SegmentWriter {
     }
     int length = openFill[partition];
     if (length > 0) {
-      ByteBuffer bytes = view.slice(0, length).order(ByteOrder.LITTLE_ENDIAN);
-      closedBlocks.add(new ClosedBlock(partition, openOffset[partition], length, SegmentFormat.crc(bytes), bytes));
+      sumUpTo(partition, length);
+      ByteBuffer bytes = view.clear().slice(0, length).order(ByteOrder.LITTLE_ENDIAN);
+      closedBlocks.add(new ClosedBlock(partition, openOffset[partition], length, (int) openCrc[partition].getValue(), bytes));
     }
     openView[partition] = null;
+    openCrc[partition].reset();
+    openSummed[partition] = 0;
+  }
+
+  /** Adds the open block's bytes up to {@code end} (finished records only) to its checksum. */
+  private void sumUpTo(int partition, int end) {
+    ByteBuffer view = openView[partition];
+    openCrc[partition].update(view.limit(end).position(openSummed[partition]));
+    openSummed[partition] = end;
   }
 
   /** A block as the footer lists it; {@code bytes} (little endian) stays writable-mapped until the region is sealed. */
