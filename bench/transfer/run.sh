@@ -7,14 +7,16 @@
 # default) and, when run as root, on a temporary tmpfs mounted with huge=always (2 MiB pages),
 # which it unmounts at the end. SKIP_HUGE=1 skips the second run.
 #
-# Options: SIZES_MIB (default 1,64,1024), RECORDS (2000000), PARTITIONS (64), MVN_FLAGS (-o),
+# Options: SIZES_MIB (default 1,64,1024), VALUE_BYTES (shuffle record sizes: 80,1000,16000-byte
+# values beside 12-byte keys), SHUFFLE_MIB (payload per record size: 15/16 of the largest of
+# SIZES_MIB), PARTITIONS (64), MVN_FLAGS (-o),
 # NO_INSTALL=1 (build the working tree's shuffle module and this project in a private temporary
 # directory instead of installing into ~/.m2, e.g. while others run tests against ~/.m2).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SIZES_MIB="${SIZES_MIB:-1,64,1024}"
-RECORDS="${RECORDS:-2000000}"
+VALUE_BYTES="${VALUE_BYTES:-80,1000,16000}"
 PARTITIONS="${PARTITIONS:-64}"
 MVN_FLAGS="${MVN_FLAGS:--o}"
 WORK="$(mktemp -d /tmp/dmerge-bench-run.XXXXXX)"
@@ -76,7 +78,8 @@ JAVA_OPTS=(-Xmx1g "-XX:MaxDirectMemorySize=$((2 * MAX_MIB + 512))m")
 bench() {
   echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  java "${JAVA_OPTS[@]}" -cp "$CP" io.dmerge.bench.Bench --sizes="$SIZES_MIB" --records="$RECORDS" \
+  java "${JAVA_OPTS[@]}" -cp "$CP" io.dmerge.bench.Bench --sizes="$SIZES_MIB" --value-bytes="$VALUE_BYTES" \
+    ${SHUFFLE_MIB:+--shuffle-mib="$SHUFFLE_MIB"} \
     --partitions="$PARTITIONS" --redis-port="$PORT" --shm="$1" --out="$2" >/dev/null
   cat "$2"
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

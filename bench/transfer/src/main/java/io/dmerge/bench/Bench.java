@@ -48,10 +48,10 @@ import java.util.stream.Stream;
  * recycles released region files and both processes keep their mappings (the "steady" rows: each
  * run a NEW region, allocated from the pool, written, registered, rmapped, read and released).
  *
- * <p>Plus the shuffle path: SegmentWriter writing N records (12-byte key, --value-bytes value, ~100
- * bytes by default) into P partitions of a
- * region, register, rmap, SegmentReader reading all of them, against memcpy of the same bytes, in
- * steady state (recycled regions) and cold (fresh regions). Every case is warmed up first and
+ * <p>Plus the shuffle path, for each record size of --value-bytes: SegmentWriter writing records
+ * (12-byte key, value of that size) of --shuffle-mib payload into P partitions of a region,
+ * register, rmap, SegmentReader reading all of them, against memcpy of the same bytes, in steady
+ * state (recycled regions) and cold (fresh regions). Every case is warmed up first and
  * reported as the median (and best) of several runs.
  */
 public final class Bench {
@@ -138,7 +138,7 @@ public final class Bench {
       if (!opts.getOrDefault("only", "").equals("shuffle")) {
         transfer();
       }
-      shuffle();
+      shuffleBySize();
       ask("QUIT");
       consumer.waitFor();
     } finally {
@@ -452,11 +452,33 @@ public final class Bench {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void shuffle() {
-    int records = Integer.parseInt(opts.getOrDefault("records", "2000000"));
+  /**
+   * The shuffle once per value size of {@code --value-bytes} (default 80,1000,16000: records of
+   * about 100 bytes, 1 KiB and 16 KiB), each with about {@code --shuffle-mib} of payload (default:
+   * 15/16 of the largest transfer size, so that the random value lengths stay within the memcpy
+   * buffers), then a summary table of the ratios.
+   */
+  private void shuffleBySize() {
+    long payloadMib = Long.parseLong(opts.getOrDefault("shuffle-mib", Integer.toString(dst.capacity() / MIB / 16 * 15)));
+    StringBuilder summary = new StringBuilder(
+        "Shuffle by record size, steady state (write + read) / memcpy, median [best]:\n\n"
+            + "| record bytes (key + value) | records | write / memcpy | read / memcpy | total / memcpy |\n"
+            + "|---|---:|---:|---:|---:|\n");
+    for (String v : opts.getOrDefault("value-bytes", "80,1000,16000").split(",")) {
+      int valueBytes = Integer.parseInt(v);
+      // 12-byte key, value of valueBytes to valueBytes + 16 bytes: 20 + valueBytes on average.
+      int records = (int) (payloadMib * MIB / (20 + valueBytes));
+      Timing[] t = shuffle(records, valueBytes);
+      summary.append(String.format(Locale.ROOT, "| %d-%d | %,d | %s | %s | %s |\n", 12 + valueBytes, 28 + valueBytes,
+          records, both(t[0], t[3]), both(t[1], t[3]), both(t[2], t[3])));
+    }
+    report.append(summary).append('\n');
+  }
+
+  /** One record size: the rows of its table; returns the steady {write, read, total} and memcpy. */
+  private Timing[] shuffle(int records, int valueBytes) {
     int partitions = Integer.parseInt(opts.getOrDefault("partitions", "64"));
     int blockBytes = Integer.parseInt(opts.getOrDefault("block", "65536"));
-    int valueBytes = Integer.parseInt(opts.getOrDefault("value-bytes", "80"));
     // A pool of records (12-byte key, value of valueBytes to valueBytes + 16 bytes), reused round robin.
     SplittableRandom rnd = new SplittableRandom(1);
     int pool = 4096;
@@ -588,6 +610,7 @@ public final class Bench {
     report.append(row("memcpy of the payload bytes (pre-touched)", memcpy, payloadBytes, memcpy));
     report.append(row("reference: memcpy of the segment bytes into a fresh region + register", freshCopy, payloadBytes, memcpy));
     report.append('\n');
+    return new Timing[] {write, read, total, memcpy};
   }
 
   private static String row(String name, Timing t, long bytes, Timing memcpy) {
