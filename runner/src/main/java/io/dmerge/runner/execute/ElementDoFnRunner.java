@@ -19,7 +19,9 @@ import org.apache.beam.sdk.values.OutputBuilder;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
+import org.joda.time.format.PeriodFormat;
 
 /**
  * Processes elements of the most common kind of DoFn, one whose {@code @ProcessElement} takes
@@ -204,10 +206,15 @@ final class ElementDoFnRunner implements DoFnRunner<Object, Object> {
         throw new IllegalArgumentException(
             String.format(
                 "Cannot output with timestamp %s. Output timestamps must be no earlier than the timestamp of the "
-                    + "current input (%s) minus the allowed skew (%s) and no later than %s. See the "
+                    + "current input or timer (%s) minus the allowed skew (%s) and no later than %s. See the "
                     + "DoFn#getAllowedTimestampSkew() Javadoc for details on changing the allowed skew.",
-                timestamp, element.getTimestamp(), fn.getAllowedTimestampSkew(), BoundedWindow.TIMESTAMP_MAX_VALUE));
+                timestamp, element.getTimestamp(), describe(fn.getAllowedTimestampSkew()), BoundedWindow.TIMESTAMP_MAX_VALUE));
       }
+    }
+
+    /** The skew as SimpleDoFnRunner words it ("1 second"), unless it is effectively infinite. */
+    private static String describe(Duration skew) {
+      return skew.getMillis() >= Integer.MAX_VALUE ? skew.toString() : PeriodFormat.getDefault().print(skew.toPeriod());
     }
 
     @Override

@@ -81,6 +81,20 @@ class ElementDoFnRunnerTest {
     }
   }
 
+  static class ShiftWithinSkew extends Shift {
+    private final Duration skew;
+
+    ShiftWithinSkew(Duration by, Duration skew) {
+      super(by);
+      this.skew = skew;
+    }
+
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return skew;
+    }
+  }
+
   static class Fails extends DoFn<String, String> {
     @ProcessElement
     public void process(@Element String s) {
@@ -152,6 +166,21 @@ class ElementDoFnRunnerTest {
         assertThrows(UserCodeException.class, () -> lean(new Shift(Duration.millis(-1))).processElement(ELEMENT));
     assertInstanceOf(IllegalArgumentException.class, e.getCause());
     assertTrue(e.getCause().getMessage().startsWith("Cannot output with timestamp"), e.getCause().getMessage());
+  }
+
+  @Test
+  void aTimestampBeyondTheSkewIsReportedInTheSimpleRunnersWords() {
+    for (Duration skew : List.of(Duration.ZERO, Duration.standardSeconds(1))) {
+      DoFn<String, String> fn = new ShiftWithinSkew(skew.plus(1).negated(), skew);
+      String simple = assertThrows(UserCodeException.class, () -> simple(fn).processElement(ELEMENT)).getCause().getMessage();
+      String lean = assertThrows(UserCodeException.class, () -> lean(fn).processElement(ELEMENT)).getCause().getMessage();
+      assertEquals(simple, lean);
+    }
+    assertTrue(
+        assertThrows(UserCodeException.class, () -> lean(new ShiftWithinSkew(Duration.standardSeconds(-2), Duration.standardSeconds(1))).processElement(ELEMENT))
+            .getCause()
+            .getMessage()
+            .contains("minus the allowed skew (1 second)"));
   }
 
   @Test
