@@ -13,19 +13,28 @@ import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.SideInputHandler;
 import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.transforms.Materializations;
+import org.apache.beam.sdk.transforms.Materializations.MultimapView;
+import org.apache.beam.sdk.transforms.ViewFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /**
  * Reads a task's side inputs from their regions into runners-core's SideInputHandler, which
- * applies each view's ViewFn per window. A window with no elements reads as empty; a view's value
- * for a window is built once per task.
+ * applies each view's ViewFn per window; multimap views get an {@link EncodedKeyMultimapView}
+ * instead. A window with no elements reads as empty; a view's value for a window is built once
+ * per task.
  */
 final class SideInputs implements SideInputReader {
   private final SideInputHandler handler;
+  // Multimap views' elements per window: their keys are matched by encoding, not by the handler.
+  private final Map<PCollectionView<?>, Map<BoundedWindow, List<Object>>> multimaps = new HashMap<>();
   private final Map<PCollectionView<?>, Map<BoundedWindow, Object>> cache = new HashMap<>();
 
   private SideInputs(SideInputHandler handler) {
@@ -38,7 +47,7 @@ final class SideInputs implements SideInputReader {
     }
     List<PCollectionView<?>> views = new ArrayList<>();
     sideInputs.forEach(s -> views.add(s.view()));
-    SideInputHandler handler = new SideInputHandler(views, InMemoryStateInternals.forKey(null));
+    SideInputs inputs = new SideInputs(new SideInputHandler(views, InMemoryStateInternals.forKey(null)));
     for (SideInputData data : sideInputs) {
       Map<BoundedWindow, List<Object>> byWindow = new LinkedHashMap<>();
       @SuppressWarnings({"unchecked", "rawtypes"})
@@ -55,12 +64,20 @@ final class SideInputs implements SideInputReader {
               }
             });
       }
-      byWindow.forEach(
-          (window, values) ->
-              handler.addSideInputValue(
-                  data.view(), WindowedValues.of(values, window.maxTimestamp(), window, PaneInfo.NO_FIRING)));
+      if (isMultimap(data.view())) {
+        inputs.multimaps.put(data.view(), byWindow);
+      } else {
+        byWindow.forEach(
+            (window, values) ->
+                inputs.handler.addSideInputValue(
+                    data.view(), WindowedValues.of(values, window.maxTimestamp(), window, PaneInfo.NO_FIRING)));
+      }
     }
-    return new SideInputs(handler);
+    return inputs;
+  }
+
+  private static boolean isMultimap(PCollectionView<?> view) {
+    return view.getViewFn().getMaterialization().getUrn().equals(Materializations.MULTIMAP_MATERIALIZATION_URN);
   }
 
   @Override
@@ -72,11 +89,25 @@ final class SideInputs implements SideInputReader {
             .computeIfAbsent(
                 window,
                 w -> {
+                  if (multimaps.containsKey(view)) {
+                    return multimap(view, w);
+                  }
                   if (!handler.isReady(view, w)) {
                     handler.addSideInputValue(view, WindowedValues.of(List.of(), w.maxTimestamp(), w, PaneInfo.NO_FIRING));
                   }
                   return handler.get(view, w);
                 });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Object multimap(PCollectionView<?> view, BoundedWindow window) {
+    Coder<Object> keyCoder = ((KvCoder) view.getCoderInternal()).getKeyCoder();
+    Iterable<KV<Object, Object>> elements = (Iterable) multimaps.get(view).getOrDefault(window, List.of());
+    try {
+      return ((ViewFn<MultimapView, Object>) view.getViewFn()).apply(EncodedKeyMultimapView.of(keyCoder, elements));
+    } catch (CoderException e) {
+      throw new IllegalStateException("cannot encode a key of side input " + view.getTagInternal().getId(), e);
+    }
   }
 
   @Override
