@@ -26,7 +26,11 @@ final class AssignWindowsOperator implements Operator {
     for (BoundedWindow old : element.getWindows()) {
       windows.addAll(assign(element, old));
     }
-    output.accept(WindowedValues.of(element.getValue(), element.getTimestamp(), windows, element.getPaneInfo()));
+    // Only the windows change: record id, offset and drain metadata travel on, as through a ParDo.
+    output.accept(
+        WindowedValues.of(
+            element.getValue(), element.getTimestamp(), windows, element.getPaneInfo(), element.getRecordId(),
+            element.getRecordOffset(), element.causedByDrain()));
   }
 
   private Collection<BoundedWindow> assign(WindowedValue<?> element, BoundedWindow old) throws Exception {
