@@ -37,7 +37,7 @@ public final class ConformanceSummary implements TestExecutionListener {
   @Override
   public void testPlanExecutionFinished(TestPlan plan) {
     String label = System.getProperty("conformance.label", "conformance");
-    System.out.println("Beam ValidatesRunner (" + label + ")");
+    System.out.println(System.getProperty("conformance.suite", "Beam ValidatesRunner") + " (" + label + ")");
     System.out.println("Conformance: " + passed.get() + " passed, " + failed.get() + " failed, " + skipped.get() + " skipped");
   }
 }
