@@ -85,12 +85,13 @@ final class ControlCodec {
     public void write(Kryo kryo, Output out, JobAttach attach) {
       kryo.writeObject(out, attach.job());
       out.writeString(attach.agents().spec());
+      out.writeBoolean(attach.elementMetadata());
     }
 
     @Override
     public JobAttach read(Kryo kryo, Input in, Class<? extends JobAttach> type) {
       ShmConfig job = kryo.readObject(in, ShmConfig.class);
-      return new JobAttach(job, NodeDirectory.parse(in.readString()));
+      return new JobAttach(job, NodeDirectory.parse(in.readString()), in.readBoolean());
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
 
 /**
  * The worker entry point: runs the tasks the driver sends, answering each with a result or a
@@ -44,6 +45,9 @@ public final class WorkerMain {
           dmerge.close();
         }
         dmerge = Dmerges.attach(attach.job(), attach.agents());
+        if (attach.elementMetadata()) {
+          WindowedValueCoder.setMetadataSupported(); // Beam's switch only turns on, here as in the driver
+        }
         templates.clear();
         continue;
       }

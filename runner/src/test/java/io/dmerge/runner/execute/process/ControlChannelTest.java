@@ -17,6 +17,7 @@ import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.runner.translate.PipelineTranslator;
 import io.dmerge.shuffle.AccessKey;
 import io.dmerge.shuffle.RegionMeta;
+import io.dmerge.shuffle.remote.NodeDirectory;
 import io.dmerge.shuffle.shm.ShmConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -95,6 +96,17 @@ class ControlChannelTest {
     Throwable cause = ((TaskFailure) read.get(5)).cause();
     assertTrue(cause instanceof IllegalStateException);
     assertEquals("boom", cause.getMessage());
+  }
+
+  @Test
+  void anAttachCarriesTheDriversElementMetadataSwitch() throws Exception {
+    ShmConfig job = new ShmConfig("job-1", Path.of("/dev/shm/dmerge"), Path.of("/tmp/spill"), 1L << 30, "node-1");
+    for (boolean metadata : new boolean[] {true, false}) {
+      JobAttach read = (JobAttach) roundTrip(new JobAttach(job, NodeDirectory.EMPTY, metadata)).get(0);
+      assertEquals(job, read.job());
+      assertEquals(NodeDirectory.EMPTY.spec(), read.agents().spec());
+      assertEquals(metadata, read.elementMetadata());
+    }
   }
 
   @Test
