@@ -468,15 +468,18 @@ public final class Bench {
       int valueBytes = Integer.parseInt(v);
       // 12-byte key, value of valueBytes to valueBytes + 16 bytes: 20 + valueBytes on average.
       int records = (int) (payloadMib * MIB / (20 + valueBytes));
-      Timing[] t = shuffle(records, valueBytes);
+      SteadyShuffle t = shuffle(records, valueBytes);
       summary.append(String.format(Locale.ROOT, "| %d-%d | %,d | %s | %s | %s |\n", 12 + valueBytes, 28 + valueBytes,
-          records, both(t[0], t[3]), both(t[1], t[3]), both(t[2], t[3])));
+          records, both(t.write(), t.memcpy()), both(t.read(), t.memcpy()), both(t.total(), t.memcpy())));
     }
     report.append(summary).append('\n');
   }
 
-  /** One record size: the rows of its table; returns the steady {write, read, total} and memcpy. */
-  private Timing[] shuffle(int records, int valueBytes) {
+  /** The steady-state timings of one record size, and memcpy of its payload. */
+  record SteadyShuffle(Timing write, Timing read, Timing total, Timing memcpy) {}
+
+  /** One record size: appends the rows of its table; returns its steady-state timings. */
+  private SteadyShuffle shuffle(int records, int valueBytes) {
     int partitions = Integer.parseInt(opts.getOrDefault("partitions", "64"));
     int blockBytes = Integer.parseInt(opts.getOrDefault("block", "65536"));
     // A pool of records (12-byte key, value of valueBytes to valueBytes + 16 bytes), reused round robin.
@@ -610,7 +613,7 @@ public final class Bench {
     report.append(row("memcpy of the payload bytes (pre-touched)", memcpy, payloadBytes, memcpy));
     report.append(row("reference: memcpy of the segment bytes into a fresh region + register", freshCopy, payloadBytes, memcpy));
     report.append('\n');
-    return new Timing[] {write, read, total, memcpy};
+    return new SteadyShuffle(write, read, total, memcpy);
   }
 
   private static String row(String name, Timing t, long bytes, Timing memcpy) {
