@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a Beam batch pipeline as fused stages whose shuffles and side inputs move through Dmerge
- * regions: translate → plan → schedule → execute.
+ * Runs a Beam pipeline as fused stages whose shuffles and side inputs move through Dmerge regions:
+ * translate → plan → schedule → execute. Bounded pipelines run as batch; pipelines that read a
+ * TestStream run in rounds, one per event ({@code schedule/StreamRounds}).
  *
  * <p>{@link #run} translates and plans synchronously, so an unsupported transform fails right
  * there, then runs the job in the background; {@link PipelineResult#waitUntilFinish()} waits.
@@ -64,6 +65,12 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     MetricsEnvironment.setMetricsSupported(true);
     StagePlan plan = Planner.plan(PipelineTranslator.translate(pipeline));
     LOG.debug("stage plan: {}", plan.stages());
+    // A streaming job's keyed state stays in the memory of the executor between rounds.
+    if (!plan.testStreams().isEmpty() && ExecutorKind.parse(options.getExecutor()) != ExecutorKind.INPROCESS) {
+      throw new IllegalArgumentException(
+          "streaming pipelines (" + plan.testStreams().get(0).root().name() + " is a TestStream) run only with"
+              + " --executor=inprocess, got --executor=" + options.getExecutor());
+    }
     JobMetrics metrics = new JobMetrics();
     DmergePipelineResult result = new DmergePipelineResult(metrics);
     String jobId = "job-" + UUID.randomUUID();

@@ -7,13 +7,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.runners.core.InMemoryStateInternals;
-import org.apache.beam.runners.core.InMemoryTimerInternals;
+import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
+import org.apache.beam.runners.core.metrics.CounterCell;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -31,10 +32,11 @@ import org.joda.time.Instant;
  * Consumer side of GroupByKey: merges one partition from all producers, then runs runners-core's
  * ReduceFnRunner per key so windowing, merging windows, triggers and allowed lateness behave as
  * Beam specifies. In batch the whole input is present, so the watermark jumps to the end of time
- * after the elements and every remaining timer fires.
+ * after a key's elements and every remaining timer fires. In a streaming round the keys keep
+ * their state; after the round's elements they advance to the round's time ({@link KeyedStates}).
  *
- * <p>The common case — windows that never merge, default trigger — has exactly one on-time pane
- * per key and window, so it is grouped directly, without per-key state and timers.
+ * <p>The common batch case — windows that never merge, default trigger — has exactly one on-time
+ * pane per key and window, so it is grouped directly, without per-key state and timers.
  */
 final class GroupByKeyRoot implements Root {
   private final ShuffleReader reader;
@@ -44,7 +46,10 @@ final class GroupByKeyRoot implements Root {
   private final Coder<Object> valueCoder;
   private final WindowingStrategy<Object, BoundedWindow> windowing;
   private final PipelineOptions options;
+  private final KeyedStates states;
   private final Receiver output;
+  private final CounterCell droppedDueToLateness =
+      new CounterCell(MetricName.named(GroupByKeyRoot.class, "droppedDueToLateness"));
 
   @SuppressWarnings("unchecked")
   GroupByKeyRoot(
@@ -55,6 +60,7 @@ final class GroupByKeyRoot implements Root {
       Coder<?> valueCoder,
       WindowingStrategy<?, ?> windowing,
       PipelineOptions options,
+      KeyedStates states,
       Receiver output) {
     this.reader = reader;
     this.partition = partition;
@@ -63,12 +69,13 @@ final class GroupByKeyRoot implements Root {
     this.valueCoder = (Coder<Object>) valueCoder;
     this.windowing = (WindowingStrategy<Object, BoundedWindow>) windowing;
     this.options = options;
+    this.states = states;
     this.output = output;
   }
 
   @Override
   public void run() throws Exception {
-    if (windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger) {
+    if (!states.kept() && windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger) {
       groupByWindow();
     } else {
       reduce();
@@ -109,22 +116,34 @@ final class GroupByKeyRoot implements Root {
         keys,
         values,
         (key, elements) -> {
-          InMemoryTimerInternals timers = new InMemoryTimerInternals();
-          ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner =
-              new ReduceFnRunner<>(
-                  key,
-                  windowing,
-                  trigger,
-                  InMemoryStateInternals.forKey(key),
-                  timers,
-                  output::accept,
-                  NullSideInputReader.empty(),
-                  SystemReduceFn.buffering(valueCoder),
-                  options);
-          runner.processElements(elements);
-          BatchTimers.fireAll(timers, t -> runner.onTimers(List.of(t)));
+          KeyedStates.KeyState state = states.of(key, keys);
+          ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
+          runner.processElements(
+              LateDataUtils.dropExpiredWindows(key, elements, state.timers(), windowing, droppedDueToLateness));
+          if (!states.kept()) {
+            states.fireDue(state, t -> runner.onTimers(List.of(t)));
+          }
           runner.persist();
         });
+    for (KeyedStates.KeyState state : states.all()) {
+      ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
+      states.fireDue(state, t -> runner.onTimers(List.of(t)));
+      runner.persist();
+    }
+  }
+
+  private ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner(
+      KeyedStates.KeyState state, ExecutableTriggerStateMachine trigger) {
+    return new ReduceFnRunner<>(
+        state.key(),
+        windowing,
+        trigger,
+        state.state(),
+        state.timers(),
+        output::accept,
+        NullSideInputReader.empty(),
+        SystemReduceFn.buffering(valueCoder),
+        options);
   }
 
   @Override

@@ -20,6 +20,7 @@ public final class InProcessExecutor implements TaskExecutor {
   private final Dmerge dmerge;
   private final ExecutorService pool;
   private final Set<CompletableFuture<TaskResult>> running = ConcurrentHashMap.newKeySet();
+  private final StreamingStore streamingStore = new StreamingStore();
 
   /** @param dmerge the job's regions on this node, which this executor closes */
   public InProcessExecutor(Dmerge dmerge, int threads) {
@@ -43,7 +44,7 @@ public final class InProcessExecutor implements TaskExecutor {
         pool.submit(
             () -> {
               try {
-                result.complete(TaskRunner.run(SerializableUtils.clone(task), dmerge));
+                result.complete(TaskRunner.run(SerializableUtils.clone(task), dmerge, streamingStore));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               }

@@ -5,7 +5,6 @@ import io.dmerge.runner.shuffle.ShuffleReader;
 import java.util.List;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
-import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StateNamespaces;
@@ -16,9 +15,9 @@ import org.apache.beam.sdk.values.WindowedValue;
 
 /**
  * A stateful ParDo on one partition: elements of a key arrive together, run against that key's
- * state and timers (runners-core's StatefulDoFnRunner handles window expiry, state cleanup and
- * time-sorted input), and
- * at end of input every event-time timer fires.
+ * state and timers (runners-core's StatefulDoFnRunner handles window expiry, late data, state
+ * cleanup and time-sorted input), then the key's timers that are due fire: in batch all of them
+ * at the end of input, in a streaming round those the round's time has reached ({@link KeyedStates}).
  */
 final class KeyedParDoRoot implements Root {
   private final ShuffleReader reader;
@@ -26,6 +25,7 @@ final class KeyedParDoRoot implements Root {
   private final KeyBytes<Object> keys;
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final DoFnInstance instance;
+  private final KeyedStates states;
   private final MetricsScope metrics;
   /** The first key's runner; it starts and finishes the task's one bundle. */
   private DoFnRunner<Object, Object> bundle;
@@ -36,12 +36,14 @@ final class KeyedParDoRoot implements Root {
       KeyBytes<Object> keys,
       ShuffleReader.Decoder<WindowedValue<Object>> values,
       DoFnInstance instance,
+      KeyedStates states,
       MetricsScope metrics) {
     this.reader = reader;
     this.partition = partition;
     this.keys = keys;
     this.values = values;
     this.instance = instance;
+    this.states = states;
     this.metrics = metrics;
   }
 
@@ -49,32 +51,44 @@ final class KeyedParDoRoot implements Root {
   public void run() throws Exception {
     instance.setup();
     GroupedPartition.forEachKey(reader, partition, keys, values, this::processKey);
+    for (KeyedStates.KeyState key : states.all()) {
+      states.fireDue(key, firing(key, runner(key)));
+    }
     if (bundle != null) {
       metrics.run(bundle::finishBundle);
     }
   }
 
   private void processKey(Object key, List<WindowedValue<Object>> elements) throws Exception {
-    StateInternals state = InMemoryStateInternals.forKey(key);
-    InMemoryTimerInternals timers = new InMemoryTimerInternals();
-    DoFnRunner<Object, Object> runner = statefulRunner(state, timers);
+    KeyedStates.KeyState state = states.of(key, keys);
+    DoFnRunner<Object, Object> runner = runner(state);
+    for (WindowedValue<Object> element : elements) {
+      metrics.run(() -> runner.processElement(element));
+    }
+    if (!states.kept()) {
+      states.fireDue(state, firing(state, runner));
+    }
+  }
+
+  /** The key's runner; the first one made starts the task's one bundle. */
+  private DoFnRunner<Object, Object> runner(KeyedStates.KeyState key) throws Exception {
+    DoFnRunner<Object, Object> runner = statefulRunner(key.state(), key.timers());
     if (bundle == null) {
       bundle = runner;
       metrics.run(bundle::startBundle);
     }
-    BatchTimers.Firing fire =
-        t -> {
-          BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
-          metrics.run(
-              () ->
-                  runner.onTimer(
-                      t.getTimerId(), t.getTimerFamilyId(), key, window, t.getTimestamp(), t.getOutputTimestamp(),
-                      t.getDomain(), t.causedByDrain()));
-        };
-    for (WindowedValue<Object> element : elements) {
-      metrics.run(() -> runner.processElement(element));
-    }
-    BatchTimers.fireAll(timers, fire);
+    return runner;
+  }
+
+  private KeyedStates.Firing firing(KeyedStates.KeyState key, DoFnRunner<Object, Object> runner) {
+    return t -> {
+      BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
+      metrics.run(
+          () ->
+              runner.onTimer(
+                  t.getTimerId(), t.getTimerFamilyId(), key.key(), window, t.getTimestamp(), t.getOutputTimestamp(),
+                  t.getDomain(), t.causedByDrain()));
+    };
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

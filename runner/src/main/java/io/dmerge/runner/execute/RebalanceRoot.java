@@ -3,23 +3,29 @@ package io.dmerge.runner.execute;
 import io.dmerge.runner.shuffle.ShuffleReader;
 import org.apache.beam.sdk.values.WindowedValue;
 
-/** Consumer side of a rebalance: the partition's elements from all producers, unchanged. */
+/**
+ * Consumer side of a rebalance: the partition's elements from all producers, unchanged; in a
+ * streaming round, after the elements of earlier rounds that waited for their side inputs, and
+ * each only once its side inputs are complete ({@link SideInputWait}).
+ */
 final class RebalanceRoot implements Root {
   private final ShuffleReader reader;
   private final int partition;
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
-  private final Receiver output;
+  private final SideInputWait wait;
 
-  RebalanceRoot(ShuffleReader reader, int partition, ShuffleReader.Decoder<WindowedValue<Object>> values, Receiver output) {
+  /** @param wait where elements wait for their side inputs ({@link SideInputWait#none} in batch) */
+  RebalanceRoot(ShuffleReader reader, int partition, ShuffleReader.Decoder<WindowedValue<Object>> values, SideInputWait wait) {
     this.reader = reader;
     this.partition = partition;
     this.values = values;
-    this.output = output;
+    this.wait = wait;
   }
 
   @Override
   public void run() throws Exception {
-    reader.forEach(partition, (key, value) -> output.accept(values.decode(value)));
+    wait.release();
+    reader.forEach(partition, (key, value) -> wait.offer(values.decode(value)));
   }
 
   @Override

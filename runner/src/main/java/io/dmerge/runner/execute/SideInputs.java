@@ -8,8 +8,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.runners.core.InMemoryStateInternals;
-import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.SideInputHandler;
 import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.sdk.coders.Coder;
@@ -36,15 +36,14 @@ final class SideInputs implements SideInputReader {
   // Multimap views' elements per window: their keys are matched by encoding, not by the handler.
   private final Map<PCollectionView<?>, Map<BoundedWindow, List<Object>>> multimaps = new HashMap<>();
   private final Map<PCollectionView<?>, Map<BoundedWindow, Object>> cache = new HashMap<>();
+  // Per view, the windows its regions hold elements of.
+  private final Map<PCollectionView<?>, Set<BoundedWindow>> filled = new HashMap<>();
 
   private SideInputs(SideInputHandler handler) {
     this.handler = handler;
   }
 
-  static SideInputReader read(Collection<SideInputData> sideInputs, Dmerge dmerge) throws Exception {
-    if (sideInputs.isEmpty()) {
-      return NullSideInputReader.empty();
-    }
+  static SideInputs read(Collection<SideInputData> sideInputs, Dmerge dmerge) throws Exception {
     List<PCollectionView<?>> views = new ArrayList<>();
     sideInputs.forEach(s -> views.add(s.view()));
     SideInputs inputs = new SideInputs(new SideInputHandler(views, InMemoryStateInternals.forKey(null)));
@@ -64,6 +63,7 @@ final class SideInputs implements SideInputReader {
               }
             });
       }
+      inputs.filled.put(data.view(), byWindow.keySet());
       if (isMultimap(data.view())) {
         inputs.multimaps.put(data.view(), byWindow);
       } else {
@@ -74,6 +74,11 @@ final class SideInputs implements SideInputReader {
       }
     }
     return inputs;
+  }
+
+  /** Whether the view has elements in this window (else it reads as empty). */
+  boolean hasContents(PCollectionView<?> view, BoundedWindow window) {
+    return filled.getOrDefault(view, Set.of()).contains(window);
   }
 
   private static boolean isMultimap(PCollectionView<?> view) {

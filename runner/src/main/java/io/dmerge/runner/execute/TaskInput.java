@@ -14,6 +14,9 @@ public sealed interface TaskInput extends Serializable {
   /** The single element of an Impulse. */
   record Impulse() implements TaskInput {}
 
+  /** The elements of one event of a TestStream. */
+  record StreamEvent(int event) implements TaskInput {}
+
   /** One partition of a boundary, from the regions of all its producer tasks. */
   record Partition(int partition, List<RegionRef> regions) implements TaskInput {}
 }

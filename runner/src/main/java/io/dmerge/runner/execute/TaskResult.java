@@ -4,9 +4,18 @@ import io.dmerge.runner.shuffle.RegionRef;
 import java.io.Serializable;
 import java.util.Map;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.joda.time.Instant;
 
 /**
- * What a successful task attempt hands back: its registered regions by boundary name, and the
- * metrics its user code reported.
+ * What a successful task attempt hands back: its registered regions by boundary name, the metrics
+ * its user code reported, and the earliest watermark hold its keyed state keeps (the end of time
+ * when it holds nothing back).
  */
-public record TaskResult(Map<String, RegionRef> regions, MetricsContainerStepMap metrics) implements Serializable {}
+public record TaskResult(Map<String, RegionRef> regions, MetricsContainerStepMap metrics, Instant watermarkHold)
+    implements Serializable {
+
+  public TaskResult(Map<String, RegionRef> regions, MetricsContainerStepMap metrics) {
+    this(regions, metrics, BoundedWindow.TIMESTAMP_MAX_VALUE);
+  }
+}

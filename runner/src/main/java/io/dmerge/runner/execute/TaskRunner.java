@@ -16,7 +16,6 @@ import java.util.Map;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
 import org.apache.beam.runners.core.InMemoryBundleFinalizer;
 import org.apache.beam.runners.core.GlobalCombineFnRunners;
-import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -35,6 +34,10 @@ public final class TaskRunner {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskRunner.class);
   private final TaskSpec spec;
   private final Dmerge dmerge;
+  private final StreamingStore streamingStore;
+  /** In a streaming round, what the task's root keeps between rounds: its keys' state, or its waiting elements. */
+  private KeyedStates rootStates;
+  private SideInputWait rootWait;
   private final PipelineOptions options;
   private final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
   private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
@@ -42,16 +45,23 @@ public final class TaskRunner {
   private final Map<String, ShuffleWriter<WindowedValue<?>>> writers = new LinkedHashMap<>();
   private final List<ElementCount> elementCounts = new ArrayList<>();
   private final InMemoryBundleFinalizer finalizer = new InMemoryBundleFinalizer();
-  private SideInputReader sideInputs;
+  private SideInputs sideInputs;
 
-  private TaskRunner(TaskSpec spec, Dmerge dmerge) {
+  private TaskRunner(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) {
     this.spec = spec;
     this.dmerge = dmerge;
+    this.streamingStore = streamingStore;
     this.options = spec.options().get();
   }
 
+  /** Runs a batch task. */
   public static TaskResult run(TaskSpec spec, Dmerge dmerge) throws Exception {
-    return new TaskRunner(spec, dmerge).run();
+    return run(spec, dmerge, null);
+  }
+
+  /** Runs a task; a streaming round's task finds what earlier rounds left in {@code streamingStore}. */
+  public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) throws Exception {
+    return new TaskRunner(spec, dmerge, streamingStore).run();
   }
 
   private TaskResult run() throws Exception {
@@ -67,9 +77,19 @@ public final class TaskRunner {
       for (Operator op : operators) {
         op.start();
       }
+      if (rootStates != null) {
+        rootStates.startRound(spec.round().inputWatermark(), spec.round().processingTime());
+      }
       root.run();
       for (int i = operators.size() - 1; i >= 0; i--) {
         operators.get(i).finish();
+      }
+      Instant hold = BoundedWindow.TIMESTAMP_MAX_VALUE;
+      if (rootStates != null) {
+        rootStates.endRound();
+        hold = rootStates.earliestHold();
+      } else if (rootWait != null) {
+        hold = rootWait.earliestHold();
       }
       elementCounts.forEach(c -> c.reportTo(metrics));
       Map<String, RegionRef> regions = new LinkedHashMap<>();
@@ -80,7 +100,7 @@ public final class TaskRunner {
         }
       }
       finalizeBundle();
-      return new TaskResult(regions, metrics);
+      return new TaskResult(regions, metrics, hold);
     } finally {
       closeAll(root);
     }
@@ -148,6 +168,8 @@ public final class TaskRunner {
     } else if (step instanceof Step.Impulse) {
       Receiver out = output(step);
       return () -> out.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
+    } else if (step instanceof Step.TestStreamRead) {
+      return new TestStreamRoot((Step.TestStreamRead) step, ((TaskInput.StreamEvent) input).event(), output(step));
     }
     TaskInput.Partition partition = (TaskInput.Partition) input;
     ShuffleReader reader = new ShuffleReader(dmerge, partition.regions());
@@ -156,7 +178,7 @@ public final class TaskRunner {
       Step.GroupByKey g = (Step.GroupByKey) step;
       return new GroupByKeyRoot(
           reader, p, new KeyBytes(g.keyCoder()), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
-          output(step));
+          keyedStates(p, false), output(step));
     } else if (step instanceof Step.CombinePerKey) {
       Step.CombinePerKey c = (Step.CombinePerKey) step;
       return new CombineRoot(
@@ -167,13 +189,41 @@ public final class TaskRunner {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
       return new KeyedParDoRoot(
           reader, p, new KeyBytes(k.keyCoder()), decoder(k.parDo().inputCoder(), k.parDo().windowing()),
-          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), scope(k));
+          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), keyedStates(p, true), scope(k));
     } else if (step instanceof Step.Rebalance) {
       Step.Rebalance r = (Step.Rebalance) step;
-      return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), output(step));
+      return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), sideInputWait(r, p));
     }
     reader.close();
     throw new IllegalArgumentException("no root for " + step);
+  }
+
+  /** Batch: fresh per key. Streaming: the partition's keys as earlier rounds left them. */
+  private KeyedStates keyedStates(int partition, boolean timersHold) {
+    if (spec.round() == null) {
+      return KeyedStates.forBatch();
+    }
+    rootStates = streamingStore().keyed(spec.stageId(), partition, timersHold);
+    return rootStates;
+  }
+
+  /** Batch, or no side inputs to wait for: none. Streaming: the partition's elements still waiting, and the views' watermarks. */
+  private SideInputWait sideInputWait(Step.Rebalance rebalance, int partition) {
+    if (spec.round() == null || rebalance.waitFor().isEmpty()) {
+      return SideInputWait.none(output(rebalance));
+    }
+    rootWait =
+        new SideInputWait(
+            rebalance.waitFor(), sideInputs, spec.round().sideInputWatermarks(), streamingStore().waiting(spec.stageId(), partition),
+            output(rebalance));
+    return rootWait;
+  }
+
+  private StreamingStore streamingStore() {
+    if (streamingStore == null) {
+      throw new IllegalStateException("task " + spec.name() + " is a streaming round, but its executor keeps nothing between rounds");
+    }
+    return streamingStore;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -20,7 +20,8 @@ import org.apache.beam.sdk.values.TupleTag;
  * input, so a Flatten of two stages' outputs runs its consumers in both (no copy, each element
  * still processed once). A {@link Step.Boundary} ends its producers' stages and starts a new one.
  * A ParDo whose side input is computed downstream of its own stage would deadlock; it gets a
- * {@link Step.Rebalance} in front and runs in a stage of its own. The residuals of a bounded
+ * {@link Step.Rebalance} in front and runs in a stage of its own, as does every ParDo with side
+ * inputs in a streaming job. The residuals of a bounded
  * splittable DoFn loop back into a stage that runs it again ({@link #loopResiduals}).
  */
 public final class Planner {
@@ -28,9 +29,11 @@ public final class Planner {
   private final Map<Integer, Set<Stage>> stagesOf = new HashMap<>();
   private final Map<String, Set<Stage>> viewProducers = new HashMap<>();
   private final Map<Integer, PCollectionInfo> pcollections;
+  private final boolean streaming;
 
   private Planner(TranslatedPipeline pipeline) {
     this.pcollections = new LinkedHashMap<>(pipeline.pcollections());
+    this.streaming = pipeline.streaming();
   }
 
   public static StagePlan plan(TranslatedPipeline pipeline) {
@@ -94,7 +97,7 @@ public final class Planner {
     Step.Rebalance checkpoint =
         new Step.Rebalance(
             parDo.name() + "/DmergeResiduals", residuals, info.coder(), info.windowing(),
-            Map.of(new TupleTag<>("resumed"), resumed));
+            Map.of(new TupleTag<>("resumed"), resumed), List.of());
     place(checkpoint);
     Stage loop = stagesOf(resumed).iterator().next();
     loop.upstream().addAll(ids(viewStages(parDo)));
@@ -109,13 +112,14 @@ public final class Planner {
     Set<Stage> views = viewStages(parDo);
     Set<Stage> targets = stagesOf(parDo.input());
     boolean cycle = targets.stream().anyMatch(t -> views.stream().anyMatch(v -> v == t || dependsOn(v, t)));
-    if (cycle) {
+    // Streaming, the ParDo's elements may have to wait rounds for their side inputs: in a rebalance.
+    if (cycle || streaming) {
       PCollectionInfo input = pcollections.get(parDo.input());
       int rebalanced = newPCollection(input, ".rebalanced");
       Step.Rebalance rebalance =
           new Step.Rebalance(
               parDo.name() + "/DmergeRebalance", parDo.input(), input.coder(), input.windowing(),
-              Map.of(new TupleTag<>("rebalanced"), rebalanced));
+              Map.of(new TupleTag<>("rebalanced"), rebalanced), streaming ? parDo.sideInputs() : List.of());
       place(rebalance);
       parDo = withInput(parDo, rebalanced);
       targets = stagesOf(rebalanced);

@@ -1,6 +1,7 @@
 package io.dmerge.runner.plan;
 
 import io.dmerge.runner.translate.PCollectionInfo;
+import io.dmerge.runner.translate.Step;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -11,6 +12,11 @@ import java.util.Set;
 
 /** The stages of a job in an order where every stage comes after the stages it reads. */
 public record StagePlan(List<Stage> stages, Map<Integer, PCollectionInfo> pcollections) {
+
+  /** The stages that replay a TestStream: a streaming job has at least one. */
+  public List<Stage> testStreams() {
+    return stages.stream().filter(s -> s.root() instanceof Step.TestStreamRead).toList();
+  }
 
   static List<Stage> topologicalOrder(List<Stage> stages) {
     List<Stage> ordered = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.dmerge.runner.schedule;
 
 import io.dmerge.runner.DmergePipelineOptions;
 import io.dmerge.runner.execute.SideInputData;
+import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
@@ -13,6 +14,7 @@ import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.runner.translate.Step;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +76,13 @@ public final class Scheduler {
   /**
    * Runs every stage as soon as the stages it reads have finished, so independent branches of a
    * pipeline share the executor instead of waiting for each other. The first failure stops the job.
+   * A streaming job (one that reads a TestStream) runs in rounds instead ({@link StreamRounds}).
    */
   public void run() throws Exception {
+    if (!plan.testStreams().isEmpty()) {
+      new StreamRounds(this, plan).run();
+      return;
+    }
     ExecutorService stageThreads =
         Executors.newCachedThreadPool(
             r -> {
@@ -113,9 +120,9 @@ public final class Scheduler {
     int tasks = 0;
     try {
       if (stage.iterates()) {
-        tasks = runIterations(stage);
+        tasks = runIterations(stage, null).size();
       } else {
-        List<TaskResult> results = runStage(stage, inputs(stage, regionsOf(stage.root())), 0);
+        List<TaskResult> results = runStage(stage, inputs(stage, regionsOf(stage.root())), 0, null);
         collect(results);
         tasks = results.size();
       }
@@ -132,28 +139,42 @@ public final class Scheduler {
    * previous one's tasks have finished, so after their bundles were finalized. Every run's tasks
    * get indices of their own, so their regions have names of their own.
    */
-  private int runIterations(Stage stage) throws Exception {
-    int tasks = 0;
+  List<TaskResult> runIterations(Stage stage, StreamRound round) throws Exception {
+    List<TaskResult> all = new ArrayList<>();
     List<RegionRef> regions;
     while ((regions = regionsByBoundary.remove(stage.root().name())) != null && !regions.isEmpty()) {
       checkNotCancelled();
-      List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), tasks);
-      tasks += results.size();
+      List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), all.size(), round);
+      all.addAll(results);
       regions.forEach(ref -> executor.release(ref.meta()));
       collect(results);
     }
-    return tasks;
+    return all;
   }
 
-  private void collect(List<TaskResult> results) {
+  void collect(List<TaskResult> results) {
     for (TaskResult result : results) {
       metrics.add(result.metrics());
       result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref));
     }
   }
 
-  private List<RegionRef> regionsOf(Step root) {
+  List<RegionRef> regionsOf(Step root) {
     return List.copyOf(regionsByBoundary.getOrDefault(root.name(), List.of()));
+  }
+
+  /**
+   * Releases the regions of every boundary but the side inputs': a streaming round's shuffles are
+   * read within the round, while a side input grows over the rounds.
+   */
+  void releaseShuffles() {
+    Set<String> views = new HashSet<>();
+    viewSteps.values().forEach(v -> views.add(v.name()));
+    for (String boundary : List.copyOf(regionsByBoundary.keySet())) {
+      if (!views.contains(boundary)) {
+        regionsByBoundary.remove(boundary).forEach(ref -> executor.release(ref.meta()));
+      }
+    }
   }
 
   /** Releases the regions of every boundary {@code stage} read that no other stage still has to read. */
@@ -185,13 +206,16 @@ public final class Scheduler {
     executor.cancel();
   }
 
-  /** Runs one task per input, with indices from {@code firstIndex} on, retrying failed attempts. */
-  private List<TaskResult> runStage(Stage stage, List<TaskInput> inputs, int firstIndex) throws Exception {
+  /**
+   * Runs one task per input, with indices from {@code firstIndex} on, retrying failed attempts.
+   * {@code round} is the streaming round the tasks belong to, null in batch.
+   */
+  List<TaskResult> runStage(Stage stage, List<TaskInput> inputs, int firstIndex, StreamRound round) throws Exception {
     Map<String, SideInputData> sideInputs = sideInputs(stage);
     List<TaskResult> results = new ArrayList<>();
     List<TaskSpec> attempts = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
-      attempts.add(spec(stage, firstIndex + i, 0, inputs.get(i), sideInputs));
+      attempts.add(spec(stage, firstIndex + i, 0, inputs.get(i), sideInputs, round));
       results.add(null);
     }
     while (!attempts.isEmpty()) {
@@ -208,7 +232,7 @@ public final class Scheduler {
         } catch (RuntimeException e) {
           Throwable cause = TaskFailures.unwrap(e);
           if (TaskFailures.isRetryable(cause) && attempt.attempt() + 1 < options.getMaxTaskAttempts()) {
-            retries.add(spec(stage, attempt.index(), attempt.attempt() + 1, attempt.input(), sideInputs));
+            retries.add(spec(stage, attempt.index(), attempt.attempt() + 1, attempt.input(), sideInputs, round));
           } else if (fatal == null) {
             fatal = cause;
             // The stage has failed: stop its other attempts instead of waiting for them. Other
@@ -225,14 +249,15 @@ public final class Scheduler {
     return results;
   }
 
-  private TaskSpec spec(Stage stage, int index, int attempt, TaskInput input, Map<String, SideInputData> sideInputs) {
+  private TaskSpec spec(
+      Stage stage, int index, int attempt, TaskInput input, Map<String, SideInputData> sideInputs, StreamRound round) {
     return new TaskSpec(
         stage.id(), index, attempt, stage, input, sideInputs, options.getParallelism(), options.getShuffleBlockBytes(),
-        serializedOptions);
+        serializedOptions, round);
   }
 
   /** The stage's task inputs; {@code regions} are what a boundary root reads. */
-  private List<TaskInput> inputs(Stage stage, List<RegionRef> regions) throws Exception {
+  List<TaskInput> inputs(Stage stage, List<RegionRef> regions) throws Exception {
     Step root = stage.root();
     List<TaskInput> inputs = new ArrayList<>();
     if (root instanceof Step.Read) {
@@ -277,7 +302,7 @@ public final class Scheduler {
     return views;
   }
 
-  private void checkNotCancelled() {
+  void checkNotCancelled() {
     if (cancelled) {
       throw new CancellationException("job cancelled");
     }

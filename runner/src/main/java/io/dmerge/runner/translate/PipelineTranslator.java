@@ -12,6 +12,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.View;
@@ -37,16 +38,31 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private final List<Step> steps = new ArrayList<>();
   private final Map<PValue, Integer> ids = new HashMap<>();
   private final Map<Integer, PCollectionInfo> pcollections = new LinkedHashMap<>();
+  /** Whether the pipeline reads a TestStream: it then runs in rounds, one per event. */
+  private final boolean streaming;
 
-  private PipelineTranslator(Pipeline pipeline) {
+  private PipelineTranslator(Pipeline pipeline, boolean streaming) {
     this.pipeline = pipeline;
+    this.streaming = streaming;
   }
 
   public static TranslatedPipeline translate(Pipeline pipeline) {
     PipelineOverrides.apply(pipeline);
-    PipelineTranslator translator = new PipelineTranslator(pipeline);
+    PipelineTranslator translator = new PipelineTranslator(pipeline, readsTestStream(pipeline));
     pipeline.traverseTopologically(translator);
-    return new TranslatedPipeline(List.copyOf(translator.steps), Map.copyOf(translator.pcollections));
+    return new TranslatedPipeline(List.copyOf(translator.steps), Map.copyOf(translator.pcollections), translator.streaming);
+  }
+
+  private static boolean readsTestStream(Pipeline pipeline) {
+    boolean[] found = {false};
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            found[0] |= node.getTransform() instanceof TestStream;
+          }
+        });
+    return found[0];
   }
 
   @Override
@@ -64,8 +80,10 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
     PTransform<?, ?> transform = node.getTransform();
     String urn = PTransformTranslation.urnForTransformOrNull(transform);
     String name = node.getFullName();
-    checkBounded(node, urn);
-    if (transform instanceof SplittableParDo.PrimitiveBoundedRead) {
+    if (transform instanceof TestStream) {
+      TestStream<?> stream = (TestStream<?>) transform;
+      steps.add(new Step.TestStreamRead(name, stream.getValueCoder(), StreamEvents.encode(stream), outputs(node)));
+    } else if (transform instanceof SplittableParDo.PrimitiveBoundedRead) {
       steps.add(new Step.Read(name, ((SplittableParDo.PrimitiveBoundedRead<?>) transform).getSource(), outputs(node)));
     } else if (transform instanceof Read.Bounded) {
       steps.add(new Step.Read(name, ((Read.Bounded<?>) transform).getSource(), outputs(node)));
@@ -90,6 +108,7 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
           new Step.CreateView(
               name, id(input), ((View.CreatePCollectionView<?, ?>) transform).getView(), input.getCoder(), input.getWindowingStrategy()));
     } else {
+      checkBounded(node, urn);
       throw new UnsupportedTransformException(name, urn, "no translation for this primitive");
     }
   }
@@ -132,7 +151,9 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private boolean isLiftable(TransformHierarchy.Node node, Combine.PerKey<?, ?, ?> combine) {
     PCollection<?> input = mainInput(node);
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
-    if (!combine.getSideInputs().isEmpty()
+    // A streaming combine emits panes as the watermark passes windows: the GroupByKey's ReduceFnRunner does that.
+    if (streaming
+        || !combine.getSideInputs().isEmpty()
         || !windowing.getWindowFn().isNonMerging()
         || !(windowing.getTrigger() instanceof DefaultTrigger)
         || !(input.getCoder() instanceof KvCoder)) {
@@ -167,11 +188,18 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
     }
   }
 
-  private void checkBounded(TransformHierarchy.Node node, String urn) {
+  /**
+   * Explains why a primitive that produces an unbounded PCollection (an unbounded source) has no
+   * translation. PCollections that are merely marked unbounded but come from finite roots run as
+   * batch: their watermark reaches the end of time once all their elements are in, as it would
+   * streaming.
+   */
+  private static void checkBounded(TransformHierarchy.Node node, String urn) {
     for (PCollection<?> out : node.getOutputs().values()) {
       if (out.isBounded() == PCollection.IsBounded.UNBOUNDED) {
         throw new UnsupportedTransformException(
-            node.getFullName(), urn, "it produces an unbounded PCollection; DmergeRunner runs batch pipelines");
+            node.getFullName(), urn,
+            "it produces an unbounded PCollection; DmergeRunner runs bounded pipelines, and streaming ones only from a TestStream");
       }
     }
   }

@@ -54,6 +54,13 @@ public sealed interface Step extends Serializable {
 
   record Impulse(String name, Map<TupleTag<?>, Integer> outputs) implements Root {}
 
+  /**
+   * A TestStream: its events, encoded with {@link org.apache.beam.sdk.testing.TestStream.TestStreamCoder}
+   * (their values are not Java-serializable), replayed one per round ({@link StreamEvents}).
+   */
+  record TestStreamRead(String name, Coder<?> valueCoder, byte[] events, Map<TupleTag<?>, Integer> outputs)
+      implements Root {}
+
   record ParDo(
       String name,
       DoFn<?, ?> fn,
@@ -130,9 +137,12 @@ public sealed interface Step extends Serializable {
 
   /**
    * Materializes a PCollection and reads it back in a new stage: the planner inserts one where fusing
-   * a ParDo would make a stage wait for its own output through a side input.
+   * a ParDo would make a stage wait for its own output through a side input, and in a streaming job
+   * in front of every ParDo with side inputs, whose elements then wait in the rebalance until the
+   * windows they read of the views in {@code waitFor} are complete.
    */
   record Rebalance(
-      String name, int input, Coder<?> coder, WindowingStrategy<?, ?> windowing, Map<TupleTag<?>, Integer> outputs)
+      String name, int input, Coder<?> coder, WindowingStrategy<?, ?> windowing, Map<TupleTag<?>, Integer> outputs,
+      List<PCollectionView<?>> waitFor)
       implements Boundary {}
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -160,11 +162,26 @@ class PlannerTest {
   }
 
   @Test
-  void unboundedInputFailsAtTranslationNamingTransformAndUrn() {
-    p.apply("Events", TestStream.create(StringUtf8Coder.of()).addElements("x").advanceWatermarkToInfinity());
+  void unboundedSourceFailsAtTranslationNamingTransformAndUrn() {
+    p.apply("Events", GenerateSequence.from(0));
     UnsupportedTransformException e = assertThrows(UnsupportedTransformException.class, this::plan);
-    assertTrue(e.getMessage().contains("'Events'"), e.getMessage());
-    assertTrue(e.getMessage().contains("beam:transform:teststream:v1"), e.getMessage());
+    assertTrue(e.getMessage().contains("'Events/"), e.getMessage());
+    assertTrue(e.getMessage().contains("URN beam:"), e.getMessage());
+    assertTrue(e.getMessage().contains("unbounded PCollection"), e.getMessage());
+  }
+
+  @Test
+  void aTestStreamMakesAStreamingPlanWhoseSideInputReadersWaitInARebalance() {
+    PCollectionView<List<String>> view = p.apply("Side", Create.of("s")).apply(View.asList());
+    p.apply("Events", TestStream.create(VarIntCoder.of()).addElements(1).advanceWatermarkToInfinity())
+        .apply("Use", ParDo.of(new UseSide<>(view)).withSideInputs(view));
+    StagePlan plan = plan();
+    assertEquals(List.of("Events"), plan.testStreams().stream().map(s -> s.root().name()).toList());
+    Step.Rebalance wait =
+        plan.stages().stream().map(Stage::root).filter(r -> r instanceof Step.Rebalance).map(r -> (Step.Rebalance) r)
+            .findFirst().orElseThrow();
+    assertEquals(List.of(view), wait.waitFor());
+    assertTrue(plan.stages().stream().anyMatch(s -> s.root() == wait && kinds(s).contains("ParDo")));
   }
 
   @Test

@@ -1,0 +1,139 @@
+package io.dmerge.runner.schedule;
+
+import io.dmerge.runner.execute.StreamRound;
+import io.dmerge.runner.execute.TaskInput;
+import io.dmerge.runner.execute.TaskResult;
+import io.dmerge.runner.plan.Planner;
+import io.dmerge.runner.plan.Stage;
+import io.dmerge.runner.plan.StagePlan;
+import io.dmerge.runner.translate.Step;
+import io.dmerge.runner.translate.StreamEvents;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.joda.time.Instant;
+
+/**
+ * Runs a streaming job, one whose sources include TestStreams, in rounds: round i replays event i
+ * of every TestStream that has one. In each round every stage runs once, in plan order, on what the
+ * stages before it wrote in this round (its shuffles still move through Dmerge regions); keyed
+ * steps keep their state between rounds.
+ *
+ * <p>Watermarks follow the stages: a TestStream's is its last watermark event so far (the end of
+ * time once its events are over); a bounded source's is the end of time once it has emitted
+ * everything, in the first round; a stage behind a boundary advances to the earliest watermark of
+ * the stages it reads, held back by the earliest watermark hold of its keys. Processing time is
+ * the TestStreams' clock: it starts at the beginning of time and moves only with their
+ * processing-time events.
+ */
+final class StreamRounds {
+  private final Scheduler scheduler;
+  private final StagePlan plan;
+  private final Map<Integer, List<TestStream.Event<Object>>> events = new HashMap<>();
+  private final Map<Integer, Instant> outputWatermarks = new HashMap<>();
+  /** By view id, the stages that write the view. */
+  private final Map<String, List<Integer>> viewWriters = new HashMap<>();
+  private Instant now = BoundedWindow.TIMESTAMP_MIN_VALUE;
+
+  StreamRounds(Scheduler scheduler, StagePlan plan) {
+    this.scheduler = scheduler;
+    this.plan = plan;
+    for (Stage stream : plan.testStreams()) {
+      events.put(stream.id(), StreamEvents.decode((Step.TestStreamRead) stream.root()));
+    }
+    for (Stage stage : plan.stages()) {
+      for (Step.Boundary b : stage.writes()) {
+        if (b instanceof Step.CreateView) {
+          viewWriters.computeIfAbsent(Planner.viewId(((Step.CreateView) b).view()), k -> new ArrayList<>()).add(stage.id());
+        }
+      }
+    }
+  }
+
+  void run() throws Exception {
+    // One more round than events: a TestStream whose events are over has reached the end of time.
+    int rounds = events.values().stream().mapToInt(List::size).max().orElse(0) + 1;
+    for (int round = 0; round < rounds; round++) {
+      for (List<TestStream.Event<Object>> stream : events.values()) {
+        if (round < stream.size() && stream.get(round) instanceof TestStream.ProcessingTimeEvent) {
+          now = now.plus(((TestStream.ProcessingTimeEvent<Object>) stream.get(round)).getProcessingTimeAdvance());
+        }
+      }
+      for (Stage stage : plan.stages()) {
+        scheduler.checkNotCancelled();
+        runStage(stage, new StreamRound(round, earliest(stage.upstream()), now, sideInputWatermarks(stage)));
+      }
+      scheduler.releaseShuffles();
+    }
+  }
+
+  private void runStage(Stage stage, StreamRound round) throws Exception {
+    Step root = stage.root();
+    List<TaskResult> results;
+    Instant output = round.inputWatermark();
+    if (root instanceof Step.TestStreamRead) {
+      List<TestStream.Event<Object>> stream = events.get(stage.id());
+      TestStream.Event<Object> event = round.number() < stream.size() ? stream.get(round.number()) : null;
+      results = run(stage, event instanceof TestStream.ElementEvent ? List.of(new TaskInput.StreamEvent(round.number())) : List.of(), round);
+      if (event == null) {
+        output = BoundedWindow.TIMESTAMP_MAX_VALUE;
+      } else if (event instanceof TestStream.WatermarkEvent) {
+        output = ((TestStream.WatermarkEvent<Object>) event).getWatermark();
+      } else {
+        output = outputWatermarks.getOrDefault(stage.id(), BoundedWindow.TIMESTAMP_MIN_VALUE);
+      }
+    } else if (root instanceof Step.Read || root instanceof Step.Impulse) {
+      results = run(stage, round.number() == 0 ? scheduler.inputs(stage, List.of()) : List.of(), round);
+      output = BoundedWindow.TIMESTAMP_MAX_VALUE;
+    } else if (stage.iterates()) {
+      results = scheduler.runIterations(stage, round);
+    } else {
+      boolean keyed = root instanceof Step.GroupByKey || root instanceof Step.KeyedParDo;
+      boolean waits = root instanceof Step.Rebalance && !((Step.Rebalance) root).waitFor().isEmpty();
+      boolean input = !scheduler.regionsOf(root).isEmpty();
+      // A keyed step runs every round, with or without input: its timers may be due. So does a
+      // rebalance whose elements wait for side inputs: they may have become complete.
+      results = keyed || waits || input ? run(stage, scheduler.inputs(stage, scheduler.regionsOf(root)), round) : List.of();
+    }
+    for (TaskResult r : results) {
+      output = r.watermarkHold().isBefore(output) ? r.watermarkHold() : output;
+    }
+    outputWatermarks.merge(stage.id(), output, (before, after) -> after.isAfter(before) ? after : before);
+  }
+
+  private List<TaskResult> run(Stage stage, List<TaskInput> inputs, StreamRound round) throws Exception {
+    if (inputs.isEmpty()) {
+      return List.of();
+    }
+    List<TaskResult> results = scheduler.runStage(stage, inputs, 0, round);
+    scheduler.collect(results);
+    return results;
+  }
+
+  /** By view id, the watermark of every side input of the stage's root: the earliest of its writers'. */
+  private Map<String, Instant> sideInputWatermarks(Stage stage) {
+    Map<String, Instant> out = new HashMap<>();
+    if (stage.root() instanceof Step.Rebalance) {
+      for (PCollectionView<?> view : ((Step.Rebalance) stage.root()).waitFor()) {
+        String id = Planner.viewId(view);
+        out.put(id, earliest(viewWriters.getOrDefault(id, List.of())));
+      }
+    }
+    return out;
+  }
+
+  /** The earliest output watermark of these stages, as of this round. */
+  private Instant earliest(Collection<Integer> stages) {
+    Instant earliest = BoundedWindow.TIMESTAMP_MAX_VALUE;
+    for (int upstream : stages) {
+      Instant w = outputWatermarks.getOrDefault(upstream, BoundedWindow.TIMESTAMP_MIN_VALUE);
+      earliest = w.isBefore(earliest) ? w : earliest;
+    }
+    return earliest;
+  }
+}

@@ -1,0 +1,122 @@
+package io.dmerge.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Streaming jobs, those that read a TestStream: replayed in rounds, one per event. */
+class StreamingTest {
+  private static final Instant T0 = new Instant(0);
+  private static final IntervalWindow FIRST_TEN_MINUTES = new IntervalWindow(T0, Duration.standardMinutes(10));
+
+  @TempDir Path regions;
+  @TempDir Path spill;
+
+  private TestPipeline pipeline(String... extra) {
+    String[] args =
+        Stream.concat(
+                Stream.of("--runner=TestDmergeRunner", "--regionDirectory=" + regions, "--spillDirectory=" + spill),
+                Stream.of(extra))
+            .toArray(String[]::new);
+    return TestPipeline.fromOptions(PipelineOptionsFactory.fromArgs(args).create()).enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
+  void panesFollowTheWatermarkAndLateDataBeyondTheAllowedLatenessIsDropped() throws Exception {
+    TestStream<String> events =
+        TestStream.create(StringUtf8Coder.of())
+            .addElements(TimestampedValue.of("a", T0.plus(Duration.standardMinutes(1))))
+            .addElements(TimestampedValue.of("b", T0.plus(Duration.standardMinutes(2))))
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(20)))
+            // late, within the allowed hour: a late pane of its own
+            .addElements(TimestampedValue.of("c", T0.plus(Duration.standardMinutes(3))))
+            .advanceWatermarkTo(T0.plus(Duration.standardHours(2)))
+            // beyond the allowed lateness: dropped
+            .addElements(TimestampedValue.of("d", T0.plus(Duration.standardMinutes(4))))
+            .advanceWatermarkToInfinity();
+    TestPipeline p = pipeline();
+    PCollection<Long> counts =
+        p.apply(events)
+            .apply(
+                Window.<String>into(FixedWindows.of(Duration.standardMinutes(10)))
+                    .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+                    .withAllowedLateness(Duration.standardHours(1))
+                    .discardingFiredPanes())
+            .apply(Combine.globally(Count.<String>combineFn()).withoutDefaults());
+    PAssert.that(counts).inOnTimePane(FIRST_TEN_MINUTES).containsInAnyOrder(2L);
+    PAssert.that(counts).inLatePane(FIRST_TEN_MINUTES).containsInAnyOrder(1L);
+    PAssert.that(counts).inWindow(FIRST_TEN_MINUTES).containsInAnyOrder(2L, 1L);
+    p.run();
+  }
+
+  /** The whole stream in the global window, one pane when the stream ends. */
+  private static Window<Integer> untilTheEnd() {
+    return Window.<Integer>into(new GlobalWindows())
+        .triggering(AfterWatermark.pastEndOfWindow())
+        .withAllowedLateness(Duration.ZERO)
+        .discardingFiredPanes();
+  }
+
+  @Test
+  void aSideInputIsReadOnlyOnceItsWindowIsComplete() throws Exception {
+    // Sum.integersGlobally inserts 0 for an empty input, from a side input of the sum itself: read
+    // before the stream ends, it would still be empty and add a 0 to the real sum.
+    TestStream<Integer> events =
+        TestStream.create(VarIntCoder.of())
+            .addElements(1, 2)
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
+            .addElements(3)
+            .advanceWatermarkToInfinity();
+    TestPipeline p = pipeline();
+    PAssert.that(p.apply(events).apply(untilTheEnd()).apply(Sum.integersGlobally())).containsInAnyOrder(6);
+    p.run();
+  }
+
+  @Test
+  void aStreamingPipelineOnWorkerProcessesIsRefusedWithTheReason() {
+    Pipeline p = pipeline("--executor=process");
+    p.apply("Clicks", TestStream.create(VarIntCoder.of()).addElements(1).advanceWatermarkToInfinity());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::run);
+    assertTrue(e.getMessage().contains("Clicks is a TestStream") && e.getMessage().contains("--executor=inprocess"), e.getMessage());
+  }
+
+  @Test
+  void noRegionOfAStreamingJobOutlivesIt() throws Exception {
+    TestPipeline p = pipeline();
+    PCollection<Integer> sum =
+        p.apply(TestStream.create(VarIntCoder.of()).addElements(1).addElements(2).advanceWatermarkToInfinity())
+            .apply(untilTheEnd())
+            .apply(Sum.integersGlobally());
+    PAssert.that(sum).containsInAnyOrder(3);
+    p.run();
+    try (Stream<Path> a = Files.walk(regions); Stream<Path> b = Files.walk(spill)) {
+      assertEquals(0, Stream.concat(a, b).filter(Files::isRegularFile).count(), "a finished streaming job leaves no regions behind");
+    }
+  }
+}
