@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -72,7 +77,19 @@ class StreamingTest {
     PAssert.that(counts).inOnTimePane(FIRST_TEN_MINUTES).containsInAnyOrder(2L);
     PAssert.that(counts).inLatePane(FIRST_TEN_MINUTES).containsInAnyOrder(1L);
     PAssert.that(counts).inWindow(FIRST_TEN_MINUTES).containsInAnyOrder(2L, 1L);
-    p.run();
+    PipelineResult result = p.run();
+    long dropped = 0;
+    for (MetricResult<Long> c :
+        result.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(
+                        MetricNameFilter.named(LateDataDroppingDoFnRunner.class, LateDataDroppingDoFnRunner.DROPPED_DUE_TO_LATENESS))
+                    .build())
+            .getCounters()) {
+      dropped += c.getAttempted();
+    }
+    assertEquals(1, dropped, "the element beyond the allowed lateness is counted where it was dropped");
   }
 
   /** The whole stream in the global window, one pane when the stream ends. */

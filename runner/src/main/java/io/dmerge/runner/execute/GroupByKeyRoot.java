@@ -14,7 +14,6 @@ import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
 import org.apache.beam.runners.core.metrics.CounterCell;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
-import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -47,9 +46,8 @@ final class GroupByKeyRoot implements Root {
   private final WindowingStrategy<Object, BoundedWindow> windowing;
   private final PipelineOptions options;
   private final KeyedStates states;
+  private final CounterCell droppedDueToLateness;
   private final Receiver output;
-  private final CounterCell droppedDueToLateness =
-      new CounterCell(MetricName.named(GroupByKeyRoot.class, "droppedDueToLateness"));
 
   @SuppressWarnings("unchecked")
   GroupByKeyRoot(
@@ -61,6 +59,7 @@ final class GroupByKeyRoot implements Root {
       WindowingStrategy<?, ?> windowing,
       PipelineOptions options,
       KeyedStates states,
+      CounterCell droppedDueToLateness,
       Receiver output) {
     this.reader = reader;
     this.partition = partition;
@@ -70,6 +69,7 @@ final class GroupByKeyRoot implements Root {
     this.windowing = (WindowingStrategy<Object, BoundedWindow>) windowing;
     this.options = options;
     this.states = states;
+    this.droppedDueToLateness = droppedDueToLateness;
     this.output = output;
   }
 

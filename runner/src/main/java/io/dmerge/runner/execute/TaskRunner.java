@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
 import org.apache.beam.runners.core.InMemoryBundleFinalizer;
+import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
+import org.apache.beam.runners.core.metrics.CounterCell;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.runners.core.GlobalCombineFnRunners;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
@@ -178,7 +181,7 @@ public final class TaskRunner {
       Step.GroupByKey g = (Step.GroupByKey) step;
       return new GroupByKeyRoot(
           reader, p, new KeyBytes(g.keyCoder()), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
-          keyedStates(p, false), output(step));
+          keyedStates(p, false), droppedDueToLateness(step), output(step));
     } else if (step instanceof Step.CombinePerKey) {
       Step.CombinePerKey c = (Step.CombinePerKey) step;
       return new CombineRoot(
@@ -246,6 +249,13 @@ public final class TaskRunner {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Coder<?> fullCoder(Coder<?> coder, WindowingStrategy<?, ?> windowing) {
     return WindowedValues.getFullCoder(coder, (Coder<? extends BoundedWindow>) windowing.getWindowFn().windowCoder());
+  }
+
+  /** The step's count of elements dropped for arriving beyond the allowed lateness, named as runners-core names it. */
+  private CounterCell droppedDueToLateness(Step step) {
+    return metrics
+        .getContainer(step.name())
+        .getCounter(MetricName.named(LateDataDroppingDoFnRunner.class, LateDataDroppingDoFnRunner.DROPPED_DUE_TO_LATENESS));
   }
 
   private MetricsScope scope(Step step) {
