@@ -65,12 +65,6 @@ public final class DmergeRunner extends PipelineRunner<DmergePipelineResult> {
     MetricsEnvironment.setMetricsSupported(true);
     StagePlan plan = Planner.plan(PipelineTranslator.translate(pipeline));
     LOG.debug("stage plan: {}", plan.stages());
-    // A streaming job's keyed state stays in the memory of the executor between rounds.
-    if (!plan.testStreams().isEmpty() && ExecutorKind.parse(options.getExecutor()) != ExecutorKind.INPROCESS) {
-      throw new IllegalArgumentException(
-          "streaming pipelines (" + plan.testStreams().get(0).root().name() + " is a TestStream) run only with"
-              + " --executor=inprocess, got --executor=" + options.getExecutor());
-    }
     JobMetrics metrics = new JobMetrics();
     DmergePipelineResult result = new DmergePipelineResult(metrics);
     String jobId = "job-" + UUID.randomUUID();

@@ -1,14 +1,11 @@
 package io.dmerge.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -22,14 +19,17 @@ import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -116,11 +116,22 @@ class StreamingTest {
   }
 
   @Test
-  void aStreamingPipelineOnWorkerProcessesIsRefusedWithTheReason() {
-    Pipeline p = pipeline("--executor=process");
-    p.apply("Clicks", TestStream.create(VarIntCoder.of()).addElements(1).advanceWatermarkToInfinity());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::run);
-    assertTrue(e.getMessage().contains("Clicks is a TestStream") && e.getMessage().contains("--executor=inprocess"), e.getMessage());
+  void onWorkerProcessesEachPartitionKeepsItsStateInOneWorker() throws Exception {
+    // Keys spread over both partitions; their sums need the state of every round.
+    TestStream<Integer> events =
+        TestStream.create(VarIntCoder.of())
+            .addElements(1, 2, 3, 4)
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
+            .addElements(5, 6, 7, 8)
+            .advanceWatermarkToInfinity();
+    TestPipeline p = pipeline("--executor=process", "--parallelism=2");
+    PCollection<KV<Integer, Integer>> sums =
+        p.apply(events)
+            .apply(untilTheEnd())
+            .apply(WithKeys.of((Integer i) -> i % 4).withKeyType(TypeDescriptors.integers()))
+            .apply(Sum.integersPerKey());
+    PAssert.that(sums).containsInAnyOrder(KV.of(0, 12), KV.of(1, 6), KV.of(2, 8), KV.of(3, 10));
+    p.run();
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.shuffle.RegionRef;
@@ -42,6 +43,7 @@ final class ControlCodec {
     kryo.register(TaskResult.class, new TaskResultSerializer(), 16);
     kryo.register(TaskFailure.class, new TaskFailureSerializer(), 17);
     kryo.register(JobAttach.class, new JobAttachSerializer(), 18);
+    kryo.register(TaskInput.StreamEvent.class, new StreamEventSerializer(), 19);
     return kryo;
   }
 
@@ -106,14 +108,21 @@ final class ControlCodec {
       out.writeVarInt(task.index(), true);
       out.writeVarInt(task.attempt(), true);
       kryo.writeClassAndObject(out, task.input());
+      out.writeBoolean(task.round() != null);
+      if (task.round() != null) {
+        writeBytes(out, JavaBytes.of(task.round()));
+      }
     }
 
     @Override
     public TaskEnvelope read(Kryo kryo, Input in, Class<? extends TaskEnvelope> type) {
       long templateId = in.readVarLong(true);
       byte[] template = in.readBoolean() ? readBytes(in) : null;
-      return new TaskEnvelope(
-          templateId, template, in.readVarInt(true), in.readVarInt(true), (TaskInput) kryo.readClassAndObject(in));
+      int index = in.readVarInt(true);
+      int attempt = in.readVarInt(true);
+      TaskInput input = (TaskInput) kryo.readClassAndObject(in);
+      StreamRound round = in.readBoolean() ? (StreamRound) readJava(in) : null;
+      return new TaskEnvelope(templateId, template, index, attempt, input, round);
     }
   }
 
@@ -136,6 +145,18 @@ final class ControlCodec {
     @Override
     public TaskInput.Impulse read(Kryo kryo, Input in, Class<? extends TaskInput.Impulse> type) {
       return new TaskInput.Impulse();
+    }
+  }
+
+  private static final class StreamEventSerializer extends Serializer<TaskInput.StreamEvent> {
+    @Override
+    public void write(Kryo kryo, Output out, TaskInput.StreamEvent event) {
+      out.writeVarInt(event.event(), true);
+    }
+
+    @Override
+    public TaskInput.StreamEvent read(Kryo kryo, Input in, Class<? extends TaskInput.StreamEvent> type) {
+      return new TaskInput.StreamEvent(in.readVarInt(true));
     }
   }
 

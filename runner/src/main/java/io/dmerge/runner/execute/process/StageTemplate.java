@@ -1,6 +1,7 @@
 package io.dmerge.runner.execute.process;
 
 import io.dmerge.runner.execute.SideInputData;
+import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.plan.Stage;
@@ -38,7 +39,7 @@ record StageTemplate(
         && task.options() == options;
   }
 
-  TaskSpec task(int index, int attempt, TaskInput input) {
-    return new TaskSpec(stageId, index, attempt, stage, input, sideInputs, partitions, blockBytes, options);
+  TaskSpec task(int index, int attempt, TaskInput input, StreamRound round) {
+    return new TaskSpec(stageId, index, attempt, stage, input, sideInputs, partitions, blockBytes, options, round);
   }
 }

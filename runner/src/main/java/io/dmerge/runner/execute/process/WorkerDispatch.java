@@ -1,18 +1,21 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Supplier;
 
 /**
@@ -20,9 +23,15 @@ import java.util.function.Supplier;
  * that is dead after its attempt is replaced by a new one before the attempt's outcome is
  * reported, so the scheduler's retry finds a full set of workers. Each stage's template is
  * serialized once for the job and sent once to each worker; tasks carry only their own part.
+ *
+ * <p>A streaming round's task of a partition goes to the worker that ran that partition's earlier
+ * rounds, which keeps their state in its memory; if that worker is gone, so is the state, and the
+ * task fails for good.
  */
 public final class WorkerDispatch<W extends RemoteWorker> {
-  private final BlockingQueue<W> idle = new LinkedBlockingQueue<>();
+  private final Object lock = new Object();
+  private final Deque<W> idle = new ArrayDeque<>(); // guarded by lock
+  private final Map<String, W> pinned = new HashMap<>(); // guarded by lock: stage/partition to its worker
   private final Set<W> busy = ConcurrentHashMap.newKeySet();
   private final Supplier<W> replacement;
   private final ExecutorService dispatch;
@@ -46,13 +55,7 @@ public final class WorkerDispatch<W extends RemoteWorker> {
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
     return CompletableFuture.supplyAsync(
         () -> {
-          W worker;
-          try {
-            worker = idle.take();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted waiting for a worker");
-          }
+          W worker = acquire(task);
           busy.add(worker);
           try {
             return worker.connection().run(task, templates.of(task));
@@ -63,13 +66,48 @@ public final class WorkerDispatch<W extends RemoteWorker> {
           } finally {
             busy.remove(worker);
             if (worker.isAlive()) {
-              idle.add(worker);
+              release(worker);
             } else if (!closed) {
-              idle.add(replacement.get());
+              release(replacement.get());
             }
           }
         },
         dispatch);
+  }
+
+  /** An idle worker for the task: any, or for a streaming partition's task the one that holds its state. */
+  private W acquire(TaskSpec task) {
+    String pin = task.round() != null && task.input() instanceof TaskInput.Partition p ? task.stageId() + "/" + p.partition() : null;
+    synchronized (lock) {
+      while (true) {
+        W owner = pin == null ? null : pinned.get(pin);
+        if (owner != null && !owner.isAlive()) {
+          throw new IllegalStateException(
+              "the worker that kept the streaming state of stage " + task.stageId() + ", partition "
+                  + ((TaskInput.Partition) task.input()).partition() + " is gone, and that state with it");
+        }
+        W worker = owner == null ? idle.poll() : idle.remove(owner) ? owner : null;
+        if (worker != null) {
+          if (pin != null) {
+            pinned.putIfAbsent(pin, worker);
+          }
+          return worker;
+        }
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CancellationException("interrupted waiting for a worker");
+        }
+      }
+    }
+  }
+
+  private void release(W worker) {
+    synchronized (lock) {
+      idle.add(worker);
+      lock.notifyAll();
+    }
   }
 
   /** Kills the workers that are running attempts; fresh ones take their place. */
@@ -83,8 +121,10 @@ public final class WorkerDispatch<W extends RemoteWorker> {
     closed = true;
     dispatch.shutdownNow();
     busy.forEach(RemoteWorker::kill);
-    List<W> left = new ArrayList<>();
-    idle.drainTo(left);
-    return left;
+    synchronized (lock) {
+      List<W> left = new ArrayList<>(idle);
+      idle.clear();
+      return left;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.StreamingStore;
 import io.dmerge.runner.execute.TaskRunner;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.Dmerges;
@@ -38,6 +39,8 @@ public final class WorkerMain {
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
     Map<Long, byte[]> templates = new HashMap<>();
+    // What a streaming job's tasks keep between rounds; the driver sends a partition's every round here.
+    StreamingStore streaming = new StreamingStore();
     while (true) {
       Object message = inbox.take();
       if (message instanceof JobAttach attach) {
@@ -49,6 +52,7 @@ public final class WorkerMain {
           WindowedValueCoder.setMetadataSupported(); // Beam's switch only turns on, here as in the driver
         }
         templates.clear();
+        streaming = new StreamingStore();
         continue;
       }
       TaskEnvelope task = (TaskEnvelope) message;
@@ -62,7 +66,7 @@ public final class WorkerMain {
       }
       Object reply;
       try {
-        reply = TaskRunner.run(task.spec(template), dmerge);
+        reply = TaskRunner.run(task.spec(template), dmerge, streaming);
       } catch (Throwable t) {
         reply = TaskFailure.of(t);
       }

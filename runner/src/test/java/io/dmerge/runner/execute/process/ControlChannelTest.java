@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
@@ -39,6 +40,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** The control channel's frames and the stage template cache, without worker processes. */
@@ -68,15 +70,17 @@ class ControlChannelTest {
   @Test
   void everyMessageSurvivesTheWire() throws Exception {
     ShmConfig job = new ShmConfig("job-1", Path.of("/dev/shm/dmerge"), Path.of("/tmp/spill"), 1L << 30, "node-1");
-    TaskEnvelope partition = new TaskEnvelope(7, new byte[] {1, 2, 3}, 2, 1, new TaskInput.Partition(1, List.of(REF, REF)));
-    TaskEnvelope split = new TaskEnvelope(7, null, 0, 0, new TaskInput.SourceSplit(CountingSource.upTo(10)));
-    TaskEnvelope impulse = new TaskEnvelope(8, null, 0, 2, new TaskInput.Impulse());
+    TaskEnvelope partition = new TaskEnvelope(7, new byte[] {1, 2, 3}, 2, 1, new TaskInput.Partition(1, List.of(REF, REF)), null);
+    TaskEnvelope split = new TaskEnvelope(7, null, 0, 0, new TaskInput.SourceSplit(CountingSource.upTo(10)), null);
+    StreamRound round = new StreamRound(3, new Instant(10), new Instant(20), Map.of("view", new Instant(5)));
+    TaskEnvelope impulse = new TaskEnvelope(8, null, 0, 2, new TaskInput.Impulse(), null);
+    TaskEnvelope event = new TaskEnvelope(9, null, 1, 0, new TaskInput.StreamEvent(4), round);
     MetricsContainerStepMap metrics = new MetricsContainerStepMap();
     metrics.getContainer("step").getCounter(MetricName.named("ns", "c")).inc(5);
     TaskResult result = new TaskResult(Map.of("boundary", REF), metrics);
     TaskFailure failure = TaskFailure.of(new IllegalStateException("boom"));
 
-    List<Object> read = roundTrip(job, partition, split, impulse, result, failure);
+    List<Object> read = roundTrip(job, partition, split, impulse, result, failure, event);
 
     assertEquals(job, read.get(0));
     TaskEnvelope p = (TaskEnvelope) read.get(1);
@@ -85,6 +89,7 @@ class ControlChannelTest {
     assertEquals(2, p.index());
     assertEquals(1, p.attempt());
     assertEquals(new TaskInput.Partition(1, List.of(REF, REF)), p.input());
+    assertNull(p.round());
     TaskEnvelope s = (TaskEnvelope) read.get(2);
     assertNull(s.template());
     assertEquals(CountingSource.upTo(10), ((TaskInput.SourceSplit) s.input()).source());
@@ -96,6 +101,9 @@ class ControlChannelTest {
     Throwable cause = ((TaskFailure) read.get(5)).cause();
     assertTrue(cause instanceof IllegalStateException);
     assertEquals("boom", cause.getMessage());
+    TaskEnvelope e = (TaskEnvelope) read.get(6);
+    assertEquals(new TaskInput.StreamEvent(4), e.input());
+    assertEquals(round, e.round());
   }
 
   @Test
