@@ -21,16 +21,24 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,6 +144,28 @@ class KubernetesExecutorTest {
     Map<String, String> mounts =
         worker.getVolumeMounts().stream().collect(Collectors.toMap(m -> m.getName(), m -> m.getMountPath()));
     assertEquals(hostPaths, mounts, "mounted where the driver has them");
+  }
+
+  @Test
+  void aStreamingJobKeepsEachPartitionsStateInThePodThatRunsIt() {
+    Pipeline p = pipeline();
+    TestStream<Integer> events =
+        TestStream.create(VarIntCoder.of())
+            .addElements(1, 2, 3, 4)
+            .advanceWatermarkTo(new Instant(0).plus(Duration.ofMinutes(5).toMillis()))
+            .addElements(5, 6, 7, 8)
+            .advanceWatermarkToInfinity();
+    PCollection<KV<Integer, Integer>> sums =
+        p.apply(events)
+            .apply(
+                Window.<Integer>into(new GlobalWindows())
+                    .triggering(AfterWatermark.pastEndOfWindow())
+                    .withAllowedLateness(org.joda.time.Duration.ZERO)
+                    .discardingFiredPanes())
+            .apply(WithKeys.of((Integer i) -> i % 4).withKeyType(TypeDescriptors.integers()))
+            .apply(Sum.integersPerKey());
+    PAssert.that(sums).containsInAnyOrder(KV.of(0, 12), KV.of(1, 6), KV.of(2, 8), KV.of(3, 10));
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
   @Test
