@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
 import org.apache.beam.sdk.PipelineResult;
@@ -18,7 +19,13 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
@@ -28,6 +35,7 @@ import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
@@ -112,6 +120,43 @@ class StreamingTest {
             .advanceWatermarkToInfinity();
     TestPipeline p = pipeline();
     PAssert.that(p.apply(events).apply(untilTheEnd()).apply(Sum.integersGlobally())).containsInAnyOrder(6);
+    p.run();
+  }
+
+  /** Outputs how many elements the side input holds, from a stateful DoFn. */
+  static final class SideInputSize extends DoFn<KV<Integer, Integer>, Integer> {
+    private final PCollectionView<List<Integer>> side;
+
+    @StateId("seen")
+    private final StateSpec<ValueState<Integer>> seen = StateSpecs.value();
+
+    SideInputSize(PCollectionView<List<Integer>> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c, @StateId("seen") ValueState<Integer> seen) {
+      seen.write(1);
+      c.output(c.sideInput(side).size());
+    }
+  }
+
+  @Test
+  void aStatefulDoFnReadsItsSideInputOnlyOnceTheWindowIsReady() throws Exception {
+    TestStream<Integer> events =
+        TestStream.create(VarIntCoder.of())
+            .addElements(1, 2)
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
+            .addElements(3)
+            .advanceWatermarkToInfinity();
+    TestPipeline p = pipeline();
+    PCollection<Integer> stream = p.apply(events).apply(untilTheEnd());
+    PCollectionView<List<Integer>> all = stream.apply(View.asList());
+    PCollection<Integer> sizes =
+        stream
+            .apply(WithKeys.of((Integer i) -> i % 2).withKeyType(TypeDescriptors.integers()))
+            .apply(ParDo.of(new SideInputSize(all)).withSideInputs(all));
+    PAssert.that(sizes).containsInAnyOrder(3, 3, 3);
     p.run();
   }
 

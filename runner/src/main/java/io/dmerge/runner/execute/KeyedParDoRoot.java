@@ -11,6 +11,7 @@ import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
@@ -26,6 +27,7 @@ final class KeyedParDoRoot implements Root {
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final DoFnInstance instance;
   private final KeyedStates states;
+  private final SideInputWait wait;
   private final MetricsScope metrics;
   /** The first key's runner; it starts and finishes the task's one bundle. */
   private DoFnRunner<Object, Object> bundle;
@@ -37,6 +39,7 @@ final class KeyedParDoRoot implements Root {
       ShuffleReader.Decoder<WindowedValue<Object>> values,
       DoFnInstance instance,
       KeyedStates states,
+      SideInputWait wait,
       MetricsScope metrics) {
     this.reader = reader;
     this.partition = partition;
@@ -44,12 +47,14 @@ final class KeyedParDoRoot implements Root {
     this.values = values;
     this.instance = instance;
     this.states = states;
+    this.wait = wait;
     this.metrics = metrics;
   }
 
   @Override
   public void run() throws Exception {
     instance.setup();
+    wait.release(this::processOne);
     GroupedPartition.forEachKey(reader, partition, keys, values, this::processKey);
     for (KeyedStates.KeyState key : states.all()) {
       states.fireDue(key, firing(key, runner(key)));
@@ -63,11 +68,18 @@ final class KeyedParDoRoot implements Root {
     KeyedStates.KeyState state = states.of(key, keys);
     DoFnRunner<Object, Object> runner = runner(state);
     for (WindowedValue<Object> element : elements) {
-      metrics.run(() -> runner.processElement(element));
+      wait.offer(element, ready -> metrics.run(() -> runner.processElement(element)));
     }
     if (!states.kept()) {
       states.fireDue(state, firing(state, runner));
     }
+  }
+
+  /** An element of an earlier round whose side inputs are now ready, against its key's state. */
+  @SuppressWarnings("unchecked")
+  private void processOne(WindowedValue<?> element) throws Exception {
+    DoFnRunner<Object, Object> runner = runner(states.of(((KV<Object, ?>) element.getValue()).getKey(), keys));
+    metrics.run(() -> runner.processElement((WindowedValue<Object>) element));
   }
 
   /** The key's runner; the first one made starts the task's one bundle. */

@@ -13,19 +13,22 @@ final class RebalanceRoot implements Root {
   private final int partition;
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final SideInputWait wait;
+  private final Receiver output;
 
   /** @param wait where elements wait for their side inputs ({@link SideInputWait#none} in batch) */
-  RebalanceRoot(ShuffleReader reader, int partition, ShuffleReader.Decoder<WindowedValue<Object>> values, SideInputWait wait) {
+  RebalanceRoot(
+      ShuffleReader reader, int partition, ShuffleReader.Decoder<WindowedValue<Object>> values, SideInputWait wait, Receiver output) {
     this.reader = reader;
     this.partition = partition;
     this.values = values;
     this.wait = wait;
+    this.output = output;
   }
 
   @Override
   public void run() throws Exception {
-    wait.release();
-    reader.forEach(partition, (key, value) -> wait.offer(values.decode(value)));
+    wait.release(output);
+    reader.forEach(partition, (key, value) -> wait.offer(values.decode(value), output));
   }
 
   @Override

@@ -13,9 +13,9 @@ import org.joda.time.Instant;
 
 /**
  * Streaming, a main-input element may only meet a side input's window once that window is ready:
- * once the view has elements in it (its first pane), or its watermark has passed the point where
- * the view's trigger is sure to have fired for it (the window's end, for the default trigger), or
- * the view is complete. Until then the element waits, from round to round, holding the output
+ * once a trigger has fired a pane into it (the view's input is a grouping's output), or the view's
+ * watermark has passed the point where the view's trigger is sure to have fired for it (the
+ * window's end, for the default trigger), or the view is complete. Until then the element waits, from round to round, holding the output
  * watermark at its timestamp.
  */
 final class SideInputWait {
@@ -23,26 +23,23 @@ final class SideInputWait {
   private final SideInputs contents;
   private final Map<String, Instant> watermarks;
   private final List<WindowedValue<Object>> waiting;
-  private final Receiver output;
 
   /** @param watermarks by view id, the watermark of each view in this round */
   SideInputWait(
-      List<PCollectionView<?>> views, SideInputs contents, Map<String, Instant> watermarks, List<WindowedValue<Object>> waiting,
-      Receiver output) {
+      List<PCollectionView<?>> views, SideInputs contents, Map<String, Instant> watermarks, List<WindowedValue<Object>> waiting) {
     this.views = views;
     this.contents = contents;
     this.watermarks = watermarks;
     this.waiting = waiting;
-    this.output = output;
   }
 
   /** Waits for nothing: every element passes straight on. */
-  static SideInputWait none(Receiver output) {
-    return new SideInputWait(List.of(), null, Map.of(), new ArrayList<>(), output);
+  static SideInputWait none() {
+    return new SideInputWait(List.of(), null, Map.of(), new ArrayList<>());
   }
 
-  /** Passes on the elements of earlier rounds whose side inputs are now complete. */
-  void release() throws Exception {
+  /** Passes on the elements of earlier rounds whose side inputs are now ready. */
+  void release(Receiver output) throws Exception {
     for (Iterator<WindowedValue<Object>> it = waiting.iterator(); it.hasNext(); ) {
       WindowedValue<Object> element = it.next();
       if (ready(element)) {
@@ -52,8 +49,8 @@ final class SideInputWait {
     }
   }
 
-  /** Passes the element on, or keeps it until its side inputs are complete. */
-  void offer(WindowedValue<Object> element) throws Exception {
+  /** Passes the element on, or keeps it until its side inputs are ready. */
+  void offer(WindowedValue<Object> element, Receiver output) throws Exception {
     if (ready(element)) {
       output.accept(element);
     } else {
@@ -83,7 +80,7 @@ final class SideInputWait {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private boolean ready(PCollectionView<?> view, BoundedWindow window) {
-    if (contents.hasContents(view, window)) {
+    if (contents.hasFiredPane(view, window)) {
       return true;
     }
     Instant watermark = watermarks.getOrDefault(Planner.viewId(view), BoundedWindow.TIMESTAMP_MIN_VALUE);

@@ -5,6 +5,7 @@ import io.dmerge.shuffle.Dmerge;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,8 @@ final class SideInputs implements SideInputReader {
   // Multimap views' elements per window: their keys are matched by encoding, not by the handler.
   private final Map<PCollectionView<?>, Map<BoundedWindow, List<Object>>> multimaps = new HashMap<>();
   private final Map<PCollectionView<?>, Map<BoundedWindow, Object>> cache = new HashMap<>();
-  // Per view, the windows its regions hold elements of.
-  private final Map<PCollectionView<?>, Set<BoundedWindow>> filled = new HashMap<>();
+  // Per view, the windows a trigger has fired a pane into (elements of a grouping's output).
+  private final Map<PCollectionView<?>, Set<BoundedWindow>> fired = new HashMap<>();
 
   private SideInputs(SideInputHandler handler) {
     this.handler = handler;
@@ -49,6 +50,7 @@ final class SideInputs implements SideInputReader {
     SideInputs inputs = new SideInputs(new SideInputHandler(views, InMemoryStateInternals.forKey(null)));
     for (SideInputData data : sideInputs) {
       Map<BoundedWindow, List<Object>> byWindow = new LinkedHashMap<>();
+      Set<BoundedWindow> firedWindows = new HashSet<>();
       @SuppressWarnings({"unchecked", "rawtypes"})
       ShuffleReader.Decoder<WindowedValue<Object>> decoder =
           new ShuffleReader.Decoder<>(
@@ -60,10 +62,13 @@ final class SideInputs implements SideInputReader {
               WindowedValue<Object> element = decoder.decode(value);
               for (BoundedWindow w : element.getWindows()) {
                 byWindow.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
+                if (!PaneInfo.NO_FIRING.equals(element.getPaneInfo())) {
+                  firedWindows.add(w);
+                }
               }
             });
       }
-      inputs.filled.put(data.view(), byWindow.keySet());
+      inputs.fired.put(data.view(), firedWindows);
       if (isMultimap(data.view())) {
         inputs.multimaps.put(data.view(), byWindow);
       } else {
@@ -76,9 +81,12 @@ final class SideInputs implements SideInputReader {
     return inputs;
   }
 
-  /** Whether the view has elements in this window (else it reads as empty). */
-  boolean hasContents(PCollectionView<?> view, BoundedWindow window) {
-    return filled.getOrDefault(view, Set.of()).contains(window);
+  /**
+   * Whether a trigger has fired a pane of the view's input into this window: the view's contents
+   * for it then exist, as the DirectRunner's, which groups every view's input, would see them.
+   */
+  boolean hasFiredPane(PCollectionView<?> view, BoundedWindow window) {
+    return fired.getOrDefault(view, Set.of()).contains(window);
   }
 
   private static boolean isMultimap(PCollectionView<?> view) {

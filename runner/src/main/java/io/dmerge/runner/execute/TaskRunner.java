@@ -23,6 +23,7 @@ import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -91,7 +92,8 @@ public final class TaskRunner {
       if (rootStates != null) {
         rootStates.endRound();
         hold = rootStates.earliestHold();
-      } else if (rootWait != null) {
+      }
+      if (rootWait != null && rootWait.earliestHold().isBefore(hold)) {
         hold = rootWait.earliestHold();
       }
       elementCounts.forEach(c -> c.reportTo(metrics));
@@ -192,10 +194,11 @@ public final class TaskRunner {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
       return new KeyedParDoRoot(
           reader, p, new KeyBytes(k.keyCoder()), decoder(k.parDo().inputCoder(), k.parDo().windowing()),
-          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), keyedStates(p, true), scope(k));
+          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), keyedStates(p, true),
+          sideInputWait(k.parDo().sideInputs(), p), scope(k));
     } else if (step instanceof Step.Rebalance) {
       Step.Rebalance r = (Step.Rebalance) step;
-      return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), sideInputWait(r, p));
+      return new RebalanceRoot(reader, p, decoder(r.coder(), r.windowing()), sideInputWait(r.waitFor(), p), output(step));
     }
     reader.close();
     throw new IllegalArgumentException("no root for " + step);
@@ -211,14 +214,13 @@ public final class TaskRunner {
   }
 
   /** Batch, or no side inputs to wait for: none. Streaming: the partition's elements still waiting, and the views' watermarks. */
-  private SideInputWait sideInputWait(Step.Rebalance rebalance, int partition) {
-    if (spec.round() == null || rebalance.waitFor().isEmpty()) {
-      return SideInputWait.none(output(rebalance));
+  private SideInputWait sideInputWait(List<PCollectionView<?>> views, int partition) {
+    if (spec.round() == null || views.isEmpty()) {
+      return SideInputWait.none();
     }
     rootWait =
         new SideInputWait(
-            rebalance.waitFor(), sideInputs, spec.round().sideInputWatermarks(), streamingStore().waiting(spec.stageId(), partition),
-            output(rebalance));
+            views, sideInputs, spec.round().sideInputWatermarks(), streamingStore().waiting(spec.stageId(), partition));
     return rootWait;
   }
 

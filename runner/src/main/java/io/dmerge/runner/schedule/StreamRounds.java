@@ -115,14 +115,18 @@ final class StreamRounds {
     return results;
   }
 
-  /** By view id, the watermark of every side input of the stage's root: the earliest of its writers'. */
+  /** By view id, the watermark of every side input the stage's root waits for: the earliest of its writers'. */
   private Map<String, Instant> sideInputWatermarks(Stage stage) {
-    Map<String, Instant> out = new HashMap<>();
+    List<PCollectionView<?>> views = List.of();
     if (stage.root() instanceof Step.Rebalance) {
-      for (PCollectionView<?> view : ((Step.Rebalance) stage.root()).waitFor()) {
-        String id = Planner.viewId(view);
-        out.put(id, earliest(viewWriters.getOrDefault(id, List.of())));
-      }
+      views = ((Step.Rebalance) stage.root()).waitFor();
+    } else if (stage.root() instanceof Step.KeyedParDo) {
+      views = ((Step.KeyedParDo) stage.root()).parDo().sideInputs();
+    }
+    Map<String, Instant> out = new HashMap<>();
+    for (PCollectionView<?> view : views) {
+      String id = Planner.viewId(view);
+      out.put(id, earliest(viewWriters.getOrDefault(id, List.of())));
     }
     return out;
   }
