@@ -108,18 +108,21 @@ class StreamingTest {
         .discardingFiredPanes();
   }
 
+  /** 1 and 2, then, after the watermark moved, 3. */
+  private static TestStream<Integer> oneTwoThenThree() {
+    return TestStream.create(VarIntCoder.of())
+        .addElements(1, 2)
+        .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
+        .addElements(3)
+        .advanceWatermarkToInfinity();
+  }
+
   @Test
   void aSideInputIsReadOnlyOnceItsWindowIsComplete() throws Exception {
     // Sum.integersGlobally inserts 0 for an empty input, from a side input of the sum itself: read
     // before the stream ends, it would still be empty and add a 0 to the real sum.
-    TestStream<Integer> events =
-        TestStream.create(VarIntCoder.of())
-            .addElements(1, 2)
-            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
-            .addElements(3)
-            .advanceWatermarkToInfinity();
     TestPipeline p = pipeline();
-    PAssert.that(p.apply(events).apply(untilTheEnd()).apply(Sum.integersGlobally())).containsInAnyOrder(6);
+    PAssert.that(p.apply(oneTwoThenThree()).apply(untilTheEnd()).apply(Sum.integersGlobally())).containsInAnyOrder(6);
     p.run();
   }
 
@@ -143,14 +146,8 @@ class StreamingTest {
 
   @Test
   void aStatefulDoFnReadsItsSideInputOnlyOnceTheWindowIsReady() throws Exception {
-    TestStream<Integer> events =
-        TestStream.create(VarIntCoder.of())
-            .addElements(1, 2)
-            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(5)))
-            .addElements(3)
-            .advanceWatermarkToInfinity();
     TestPipeline p = pipeline();
-    PCollection<Integer> stream = p.apply(events).apply(untilTheEnd());
+    PCollection<Integer> stream = p.apply(oneTwoThenThree()).apply(untilTheEnd());
     PCollectionView<List<Integer>> all = stream.apply(View.asList());
     PCollection<Integer> sizes =
         stream
