@@ -14,13 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.GlobalCombineFnRunner;
+import org.apache.beam.runners.core.GlobalCombineFnRunners;
 import org.apache.beam.runners.core.InMemoryBundleFinalizer;
 import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
 import org.apache.beam.runners.core.metrics.CounterCell;
-import org.apache.beam.sdk.metrics.MetricName;
-import org.apache.beam.runners.core.GlobalCombineFnRunners;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -39,9 +39,6 @@ public final class TaskRunner {
   private final TaskSpec spec;
   private final Dmerge dmerge;
   private final StreamingStore streamingStore;
-  /** In a streaming round, what the task's root keeps between rounds: its keys' state, or its waiting elements. */
-  private KeyedStates rootStates;
-  private SideInputWait rootWait;
   private final PipelineOptions options;
   private final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
   private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
@@ -50,6 +47,9 @@ public final class TaskRunner {
   private final List<ElementCount> elementCounts = new ArrayList<>();
   private final InMemoryBundleFinalizer finalizer = new InMemoryBundleFinalizer();
   private SideInputs sideInputs;
+  // In a streaming round, what the task's root keeps between rounds: its keys' state, its waiting elements.
+  private KeyedStates rootStates;
+  private SideInputWait rootWait;
 
   private TaskRunner(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) {
     this.spec = spec;
@@ -58,12 +58,7 @@ public final class TaskRunner {
     this.options = spec.options().get();
   }
 
-  /** Runs a batch task. */
-  public static TaskResult run(TaskSpec spec, Dmerge dmerge) throws Exception {
-    return run(spec, dmerge, null);
-  }
-
-  /** Runs a task; a streaming round's task finds what earlier rounds left in {@code streamingStore}. */
+  /** Runs a task; a streaming round's task finds what earlier rounds of its partition left in {@code streamingStore}. */
   public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) throws Exception {
     return new TaskRunner(spec, dmerge, streamingStore).run();
   }
@@ -209,7 +204,7 @@ public final class TaskRunner {
     if (spec.round() == null) {
       return KeyedStates.forBatch();
     }
-    rootStates = streamingStore().keyed(spec.stageId(), partition, timersHold);
+    rootStates = streamingStore.keyed(spec.stageId(), partition, timersHold);
     return rootStates;
   }
 
@@ -220,15 +215,8 @@ public final class TaskRunner {
     }
     rootWait =
         new SideInputWait(
-            views, sideInputs, spec.round().sideInputWatermarks(), streamingStore().waiting(spec.stageId(), partition));
+            views, sideInputs, spec.round().sideInputWatermarks(), streamingStore.waiting(spec.stageId(), partition));
     return rootWait;
-  }
-
-  private StreamingStore streamingStore() {
-    if (streamingStore == null) {
-      throw new IllegalStateException("task " + spec.name() + " is a streaming round, but its executor keeps nothing between rounds");
-    }
-    return streamingStore;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
