@@ -118,10 +118,10 @@ final class KeyedStates {
   Instant earliestHold() {
     Instant earliest = BoundedWindow.TIMESTAMP_MAX_VALUE;
     for (KeyState key : keys.values()) {
-      Instant hold = key.state().earliestHold();
-      earliest = hold.isBefore(earliest) ? hold : earliest;
-      hold = timersHold ? key.timers().earliestHold() : earliest;
-      earliest = hold.isBefore(earliest) ? hold : earliest;
+      earliest = earlier(earliest, key.state().earliestHold());
+      if (timersHold) {
+        earliest = earlier(earliest, key.timers().earliestHold());
+      }
     }
     return earliest;
   }
@@ -145,5 +145,9 @@ final class KeyedStates {
 
   private static Instant later(Instant a, Instant b) {
     return b.isAfter(a) ? b : a;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return b.isBefore(a) ? b : a;
   }
 }
