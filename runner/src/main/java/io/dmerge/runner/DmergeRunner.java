@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a Beam pipeline as fused stages whose shuffles and side inputs move through Dmerge regions:
  * translate → plan → schedule → execute. Bounded pipelines run as batch; pipelines that read a
- * TestStream run in rounds, one per event ({@code schedule/StreamRounds}).
+ * TestStream or an unbounded source stream, in rounds ({@code schedule/StreamRounds}).
  *
  * <p>{@link #run} translates and plans synchronously, so an unsupported transform fails right
  * there, then runs the job in the background; {@link PipelineResult#waitUntilFinish()} waits.

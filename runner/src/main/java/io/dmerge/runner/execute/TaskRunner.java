@@ -83,14 +83,10 @@ public final class TaskRunner {
       for (int i = operators.size() - 1; i >= 0; i--) {
         operators.get(i).finish();
       }
-      Instant hold = BoundedWindow.TIMESTAMP_MAX_VALUE;
       if (rootStates != null) {
         rootStates.endRound();
-        hold = rootStates.earliestHold();
       }
-      if (rootWait != null && rootWait.earliestHold().isBefore(hold)) {
-        hold = rootWait.earliestHold();
-      }
+      Instant hold = earliestHold();
       elementCounts.forEach(c -> c.reportTo(metrics));
       Map<String, RegionRef> regions = new LinkedHashMap<>();
       for (Map.Entry<String, ShuffleWriter<WindowedValue<?>>> w : writers.entrySet()) {
@@ -104,6 +100,26 @@ public final class TaskRunner {
     } finally {
       closeAll(root);
     }
+  }
+
+  /**
+   * What holds the stage's output watermark back after this task: its keys' holds, its elements
+   * still waiting for side inputs, and the residuals of splittable DoFns it deferred.
+   */
+  private Instant earliestHold() {
+    List<Instant> holds = new ArrayList<>();
+    if (rootStates != null) {
+      holds.add(rootStates.earliestHold());
+    }
+    if (rootWait != null) {
+      holds.add(rootWait.earliestHold());
+    }
+    for (Operator op : operators) {
+      if (op instanceof UnkeyedWriteOperator) {
+        holds.add(((UnkeyedWriteOperator) op).earliestHold());
+      }
+    }
+    return holds.stream().min(Instant::compareTo).orElse(BoundedWindow.TIMESTAMP_MAX_VALUE);
   }
 
   /** The task's output is registered: run the callbacks DoFns asked for, unless they expired. */
@@ -153,10 +169,10 @@ public final class TaskRunner {
           scope(c));
     } else if (step instanceof Step.CreateView) {
       Step.CreateView v = (Step.CreateView) step;
-      return new UnkeyedWriteOperator(writer(v, v.coder(), v.windowing(), 1));
+      return new UnkeyedWriteOperator(writer(v, v.coder(), v.windowing(), 1), false);
     } else if (step instanceof Step.Rebalance) {
       Step.Rebalance r = (Step.Rebalance) step;
-      return new UnkeyedWriteOperator(writer(r, r.coder(), r.windowing(), spec.partitions()));
+      return new UnkeyedWriteOperator(writer(r, r.coder(), r.windowing(), spec.partitions()), r.residuals());
     }
     throw new IllegalArgumentException("no operator for " + step);
   }

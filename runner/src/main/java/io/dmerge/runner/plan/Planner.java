@@ -1,6 +1,6 @@
 package io.dmerge.runner.plan;
 
-import io.dmerge.runner.translate.BoundedSplittableProcess;
+import io.dmerge.runner.translate.SplittableProcess;
 import io.dmerge.runner.translate.PCollectionInfo;
 import io.dmerge.runner.translate.Step;
 import io.dmerge.runner.translate.TranslatedPipeline;
@@ -21,7 +21,7 @@ import org.apache.beam.sdk.values.TupleTag;
  * still processed once). A {@link Step.Boundary} ends its producers' stages and starts a new one.
  * A ParDo whose side input is computed downstream of its own stage would deadlock; it gets a
  * {@link Step.Rebalance} in front and runs in a stage of its own, as does every ParDo with side
- * inputs in a streaming job. The residuals of a bounded
+ * inputs in a streaming job. The residuals of a
  * splittable DoFn loop back into a stage that runs it again ({@link #loopResiduals}).
  */
 public final class Planner {
@@ -40,7 +40,7 @@ public final class Planner {
     Planner planner = new Planner(pipeline);
     pipeline.steps().forEach(planner::place);
     planner.stages.forEach(s -> s.nameOutputs(planner.pcollections));
-    return new StagePlan(StagePlan.topologicalOrder(planner.stages), Map.copyOf(planner.pcollections));
+    return new StagePlan(StagePlan.topologicalOrder(planner.stages), Map.copyOf(planner.pcollections), pipeline.streaming());
   }
 
   private void place(Step step) {
@@ -81,23 +81,22 @@ public final class Planner {
   }
 
   /**
-   * A bounded splittable DoFn may defer a residual restriction to a later task ({@link
-   * BoundedSplittableProcess}). Its residual output goes to a {@link Step.Rebalance} whose consumer
+   * A splittable DoFn may defer a residual restriction to a later task ({@link SplittableProcess}). Its residual output goes to a {@link Step.Rebalance} whose consumer
    * stage runs the same step again, writes its own residuals back to that boundary, and runs
    * everything downstream of the step, as the producing stage does. The scheduler runs such a
    * stage again as long as the previous run left residuals ({@link Stage#iterates()}).
    */
   private void loopResiduals(Step.ParDo parDo) {
-    if (!(parDo.fn() instanceof BoundedSplittableProcess.ProcessFn)) {
+    if (!(parDo.fn() instanceof SplittableProcess.ProcessFn)) {
       return;
     }
-    int residuals = parDo.outputs().get(((BoundedSplittableProcess.ProcessFn<?, ?, ?, ?, ?>) parDo.fn()).residualTag());
+    int residuals = parDo.outputs().get(((SplittableProcess.ProcessFn<?, ?, ?, ?, ?>) parDo.fn()).residualTag());
     PCollectionInfo info = pcollections.get(residuals);
     int resumed = newPCollection(info, ".resumed");
     Step.Rebalance checkpoint =
         new Step.Rebalance(
             parDo.name() + "/DmergeResiduals", residuals, info.coder(), info.windowing(),
-            Map.of(new TupleTag<>("resumed"), resumed), List.of());
+            Map.of(new TupleTag<>("resumed"), resumed), List.of(), true);
     place(checkpoint);
     Stage loop = stagesOf(resumed).iterator().next();
     loop.upstream().addAll(ids(viewStages(parDo)));
@@ -119,7 +118,7 @@ public final class Planner {
       Step.Rebalance rebalance =
           new Step.Rebalance(
               parDo.name() + "/DmergeRebalance", parDo.input(), input.coder(), input.windowing(),
-              Map.of(new TupleTag<>("rebalanced"), rebalanced), streaming ? parDo.sideInputs() : List.of());
+              Map.of(new TupleTag<>("rebalanced"), rebalanced), streaming ? parDo.sideInputs() : List.of(), false);
       place(rebalance);
       parDo = withInput(parDo, rebalanced);
       targets = stagesOf(rebalanced);

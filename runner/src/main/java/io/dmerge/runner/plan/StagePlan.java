@@ -10,10 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The stages of a job in an order where every stage comes after the stages it reads. */
-public record StagePlan(List<Stage> stages, Map<Integer, PCollectionInfo> pcollections) {
+/**
+ * The stages of a job in an order where every stage comes after the stages it reads, and whether
+ * the job streams (runs in rounds).
+ */
+public record StagePlan(List<Stage> stages, Map<Integer, PCollectionInfo> pcollections, boolean streaming) {
 
-  /** The stages that replay a TestStream: a streaming job has at least one. */
+  /** The stages that replay a TestStream. */
   public List<Stage> testStreams() {
     return stages.stream().filter(s -> s.root() instanceof Step.TestStreamRead).toList();
   }

@@ -76,10 +76,10 @@ public final class Scheduler {
   /**
    * Runs every stage as soon as the stages it reads have finished, so independent branches of a
    * pipeline share the executor instead of waiting for each other. The first failure stops the job.
-   * A streaming job (one that reads a TestStream) runs in rounds instead ({@link StreamRounds}).
+   * A streaming job runs in rounds instead ({@link StreamRounds}).
    */
   public void run() throws Exception {
-    if (!plan.testStreams().isEmpty()) {
+    if (plan.streaming()) {
       new StreamRounds(this, plan).run();
       return;
     }
@@ -120,7 +120,7 @@ public final class Scheduler {
     int tasks = 0;
     try {
       if (stage.iterates()) {
-        tasks = runIterations(stage, null).size();
+        tasks = runIterations(stage).size();
       } else {
         List<TaskResult> results = runStage(stage, inputs(stage, regionsOf(stage.root())), 0, null);
         collect(results);
@@ -139,17 +139,33 @@ public final class Scheduler {
    * previous one's tasks have finished, so after their bundles were finalized. Every run's tasks
    * get indices of their own, so their regions have names of their own.
    */
-  List<TaskResult> runIterations(Stage stage, StreamRound round) throws Exception {
+  private List<TaskResult> runIterations(Stage stage) throws Exception {
     List<TaskResult> all = new ArrayList<>();
-    List<RegionRef> regions;
-    while ((regions = regionsByBoundary.remove(stage.root().name())) != null && !regions.isEmpty()) {
-      checkNotCancelled();
-      List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), all.size(), round);
-      all.addAll(results);
-      regions.forEach(ref -> executor.release(ref.meta()));
-      collect(results);
+    for (List<TaskResult> pass = runPass(stage, 0, null); !pass.isEmpty(); pass = runPass(stage, all.size(), null)) {
+      all.addAll(pass);
     }
     return all;
+  }
+
+  /**
+   * Runs a stage that iterates once, on what its boundary holds now (nothing if it holds nothing);
+   * what the run writes there waits for the next pass. A streaming round makes one pass.
+   */
+  List<TaskResult> runPass(Stage stage, int firstIndex, StreamRound round) throws Exception {
+    List<RegionRef> regions = regionsByBoundary.remove(stage.root().name());
+    if (regions == null || regions.isEmpty()) {
+      return List.of();
+    }
+    checkNotCancelled();
+    List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), firstIndex, round);
+    regions.forEach(ref -> executor.release(ref.meta()));
+    collect(results);
+    return results;
+  }
+
+  /** Whether an iterating stage has something left to run on: the residuals of a splittable DoFn. */
+  boolean hasResiduals() {
+    return plan.stages().stream().anyMatch(s -> s.iterates() && !regionsOf(s.root()).isEmpty());
   }
 
   void collect(List<TaskResult> results) {
@@ -164,14 +180,16 @@ public final class Scheduler {
   }
 
   /**
-   * Releases the regions of every boundary but the side inputs': a streaming round's shuffles are
-   * read within the round, while a side input grows over the rounds.
+   * Releases the regions of every boundary but the side inputs' and the residuals': a streaming
+   * round's shuffles are read within the round, while a side input grows over the rounds and
+   * residuals wait for the next round.
    */
   void releaseShuffles() {
-    Set<String> views = new HashSet<>();
-    viewSteps.values().forEach(v -> views.add(v.name()));
+    Set<String> kept = new HashSet<>();
+    viewSteps.values().forEach(v -> kept.add(v.name()));
+    plan.stages().stream().filter(Stage::iterates).forEach(s -> kept.add(s.root().name()));
     for (String boundary : List.copyOf(regionsByBoundary.keySet())) {
-      if (!views.contains(boundary)) {
+      if (!kept.contains(boundary)) {
         regionsByBoundary.remove(boundary).forEach(ref -> executor.release(ref.meta()));
       }
     }

@@ -19,17 +19,20 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.joda.time.Instant;
 
 /**
- * Runs a streaming job, one whose sources include TestStreams, in rounds: round i replays event i
- * of every TestStream that has one. In each round every stage runs once, in plan order, on what the
- * stages before it wrote in this round (its shuffles still move through Dmerge regions); keyed
- * steps keep their state between rounds.
+ * Runs a streaming job, one whose sources include TestStreams or unbounded splittable DoFns, in
+ * rounds: round i replays event i of every TestStream that has one, and processes once every
+ * residual restriction that the splittable DoFns left in round i - 1. In each round every stage
+ * runs once, in plan order, on what the stages before it wrote in this round (its shuffles still
+ * move through Dmerge regions); keyed steps keep their state between rounds. The job ends after
+ * the round that leaves no TestStream event and no residual, once a further round would not move
+ * any watermark: the watermarks held back by the last residuals take one more round to follow.
  *
  * <p>Watermarks follow the stages: a TestStream's is its last watermark event so far (the end of
  * time once its events are over); a bounded source's is the end of time once it has emitted
  * everything, in the first round; a stage behind a boundary advances to the earliest watermark of
- * the stages it reads, held back by the earliest watermark hold of its keys. Processing time is
- * the TestStreams' clock: it starts at the beginning of time and moves only with their
- * processing-time events.
+ * the stages it reads, held back by the earliest watermark hold of its keys and of the residuals
+ * it left. Processing time is the TestStreams' clock, which starts at the beginning of time and
+ * moves only with their processing-time events; without TestStreams it is the wall clock.
  */
 final class StreamRounds {
   private final Scheduler scheduler;
@@ -58,7 +61,12 @@ final class StreamRounds {
   void run() throws Exception {
     // One more round than events: a TestStream whose events are over has reached the end of time.
     int rounds = events.values().stream().mapToInt(List::size).max().orElse(0) + 1;
-    for (int round = 0; round < rounds; round++) {
+    boolean moved = true;
+    for (int round = 0; round < rounds || scheduler.hasResiduals() || moved; round++) {
+      Map<Integer, Instant> before = Map.copyOf(outputWatermarks);
+      if (events.isEmpty()) {
+        now = Instant.now();
+      }
       for (List<TestStream.Event<Object>> stream : events.values()) {
         if (round < stream.size() && stream.get(round) instanceof TestStream.ProcessingTimeEvent) {
           now = now.plus(((TestStream.ProcessingTimeEvent<Object>) stream.get(round)).getProcessingTimeAdvance());
@@ -69,6 +77,9 @@ final class StreamRounds {
         runStage(stage, new StreamRound(round, earliest(stage.upstream()), now, sideInputWatermarks(stage)));
       }
       scheduler.releaseShuffles();
+      moved =
+          !outputWatermarks.equals(before)
+              && outputWatermarks.values().stream().anyMatch(w -> w.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE));
     }
   }
 
@@ -91,7 +102,7 @@ final class StreamRounds {
       results = run(stage, round.number() == 0 ? scheduler.inputs(stage, List.of()) : List.of(), round);
       output = BoundedWindow.TIMESTAMP_MAX_VALUE;
     } else if (stage.iterates()) {
-      results = scheduler.runIterations(stage, round);
+      results = scheduler.runPass(stage, 0, round);
     } else {
       boolean keyed = root instanceof Step.GroupByKey || root instanceof Step.KeyedParDo;
       boolean waits = root instanceof Step.Rebalance && !((Step.Rebalance) root).waitFor().isEmpty();

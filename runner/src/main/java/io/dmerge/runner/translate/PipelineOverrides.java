@@ -2,6 +2,8 @@ package io.dmerge.runner.translate;
 
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.PTransformOverride;
 import org.apache.beam.sdk.util.construction.DeduplicatedFlattenFactory;
 import org.apache.beam.sdk.util.construction.EmptyFlattenAsCreateFactory;
@@ -9,15 +11,24 @@ import org.apache.beam.sdk.util.construction.PTransformMatchers;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
 
 /**
- * Rewrites a pipeline into primitives the runner executes: bounded reads back to primitive reads,
- * splittable DoFns into ordinary ParDos that process each restriction (bounded SDF, {@link
- * BoundedSplittableProcess}), and Flatten corner cases into plain flattens.
+ * Rewrites a pipeline into primitives the runner executes: bounded reads back to primitive reads
+ * (all reads with the {@code use_deprecated_read} experiment),
+ * splittable DoFns into ordinary ParDos that process each restriction ({@link SplittableProcess}),
+ * and Flatten corner cases into plain flattens.
  */
 public final class PipelineOverrides {
   private PipelineOverrides() {}
 
   public static void apply(Pipeline pipeline) {
-    SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReadsIfNecessary(pipeline);
+    PipelineOptions options = pipeline.getOptions();
+    if (ExperimentalOptions.hasExperiment(options, "use_deprecated_read")
+        || ExperimentalOptions.hasExperiment(options, "beam_fn_api_use_deprecated_read")) {
+      SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
+    } else if (!ExperimentalOptions.hasExperiment(options, "use_sdf_read")) {
+      // Bounded reads as primitives, which the scheduler splits; unbounded ones stay splittable
+      // DoFns (Beam's wrapper of the source), which stream.
+      pipeline.replaceAll(List.of(SplittableParDo.PRIMITIVE_BOUNDED_READ_OVERRIDE));
+    }
     pipeline.replaceAll(
         List.of(
             PTransformOverride.of(PTransformMatchers.emptyFlatten(), EmptyFlattenAsCreateFactory.instance()),
@@ -25,7 +36,8 @@ public final class PipelineOverrides {
                 PTransformMatchers.flattenWithDuplicateInputs(), DeduplicatedFlattenFactory.create()),
             PTransformOverride.of(PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
-                PTransformMatchers.splittableProcessKeyedBounded(),
-                new BoundedSplittableProcess.OverrideFactory<>())));
+                PTransformMatchers.splittableProcessKeyedBounded(), new SplittableProcess.OverrideFactory<>()),
+            PTransformOverride.of(
+                PTransformMatchers.splittableProcessKeyedUnbounded(), new SplittableProcess.OverrideFactory<>())));
   }
 }

@@ -14,7 +14,9 @@ import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
@@ -38,7 +40,7 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private final List<Step> steps = new ArrayList<>();
   private final Map<PValue, Integer> ids = new HashMap<>();
   private final Map<Integer, PCollectionInfo> pcollections = new LinkedHashMap<>();
-  /** Whether the pipeline reads a TestStream: it then runs in rounds, one per event. */
+  /** Whether the pipeline streams: it reads a TestStream or runs an unbounded splittable DoFn. */
   private final boolean streaming;
 
   private PipelineTranslator(Pipeline pipeline, boolean streaming) {
@@ -48,18 +50,23 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
 
   public static TranslatedPipeline translate(Pipeline pipeline) {
     PipelineOverrides.apply(pipeline);
-    PipelineTranslator translator = new PipelineTranslator(pipeline, readsTestStream(pipeline));
+    PipelineTranslator translator = new PipelineTranslator(pipeline, streams(pipeline));
     pipeline.traverseTopologically(translator);
     return new TranslatedPipeline(List.copyOf(translator.steps), Map.copyOf(translator.pcollections), translator.streaming);
   }
 
-  private static boolean readsTestStream(Pipeline pipeline) {
+  /** Whether the pipeline has a source of unbounded data: a TestStream, or an unbounded splittable DoFn. */
+  private static boolean streams(Pipeline pipeline) {
     boolean[] found = {false};
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            found[0] |= node.getTransform() instanceof TestStream;
+            PTransform<?, ?> t = node.getTransform();
+            DoFn<?, ?> fn = t instanceof ParDo.MultiOutput ? ((ParDo.MultiOutput<?, ?>) t).getFn() : null;
+            found[0] |=
+                t instanceof TestStream
+                    || (fn instanceof SplittableProcess.ProcessFn && ((SplittableProcess.ProcessFn<?, ?, ?, ?, ?>) fn).unbounded());
           }
         });
     return found[0];
@@ -116,8 +123,7 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private void translateParDo(TransformHierarchy.Node node, String urn) {
     @SuppressWarnings("unchecked")
     AppliedPTransform<PCollection<?>, ?, ?> applied = (AppliedPTransform<PCollection<?>, ?, ?>) node.toAppliedPTransform(pipeline);
-    org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?> parDo =
-        (org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?>) node.getTransform();
+    ParDo.MultiOutput<?, ?> parDo = (ParDo.MultiOutput<?, ?>) node.getTransform();
     PCollection<?> input = mainInput(node);
     Map<TupleTag<?>, Coder<?>> outputCoders = new LinkedHashMap<>();
     node.getOutputs().forEach((tag, pc) -> outputCoders.put(tag, pc.getCoder()));
@@ -189,7 +195,7 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   }
 
   /**
-   * Explains why a primitive that produces an unbounded PCollection (an unbounded source) has no
+   * Explains why a primitive that produces an unbounded PCollection (a primitive unbounded read) has no
    * translation. PCollections that are merely marked unbounded but come from finite roots run as
    * batch: their watermark reaches the end of time once all their elements are in, as it would
    * streaming.
@@ -199,7 +205,7 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
       if (out.isBounded() == PCollection.IsBounded.UNBOUNDED) {
         throw new UnsupportedTransformException(
             node.getFullName(), urn,
-            "it produces an unbounded PCollection; DmergeRunner runs bounded pipelines, and streaming ones only from a TestStream");
+            "it produces an unbounded PCollection; DmergeRunner streams from TestStreams and splittable DoFns (Read.from(UnboundedSource) expands to one unless the use_deprecated_read experiment is set)");
       }
     }
   }

@@ -139,10 +139,12 @@ public sealed interface Step extends Serializable {
    * Materializes a PCollection and reads it back in a new stage: the planner inserts one where fusing
    * a ParDo would make a stage wait for its own output through a side input, and in a streaming job
    * in front of every ParDo with side inputs, whose elements then wait in the rebalance until the
-   * windows they read of the views in {@code waitFor} are complete.
+   * windows they read of the views in {@code waitFor} are complete. With {@code residuals}, it holds
+   * the residual restrictions of a splittable DoFn ({@link SplittableWork}) for a later task, and
+   * they hold the writing stage's output watermark until then.
    */
   record Rebalance(
       String name, int input, Coder<?> coder, WindowingStrategy<?, ?> windowing, Map<TupleTag<?>, Integer> outputs,
-      List<PCollectionView<?>> waitFor)
+      List<PCollectionView<?>> waitFor, boolean residuals)
       implements Boundary {}
 }

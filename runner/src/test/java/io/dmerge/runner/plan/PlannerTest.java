@@ -162,12 +162,28 @@ class PlannerTest {
   }
 
   @Test
-  void unboundedSourceFailsAtTranslationNamingTransformAndUrn() {
-    p.apply("Events", GenerateSequence.from(0));
-    UnsupportedTransformException e = assertThrows(UnsupportedTransformException.class, this::plan);
+  void aPrimitiveUnboundedReadFailsAtTranslationNamingTransformAndUrn() {
+    Pipeline deprecatedRead =
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DmergeRunner", "--experiments=use_deprecated_read").create());
+    deprecatedRead.apply("Events", GenerateSequence.from(0));
+    UnsupportedTransformException e =
+        assertThrows(UnsupportedTransformException.class, () -> Planner.plan(PipelineTranslator.translate(deprecatedRead)));
     assertTrue(e.getMessage().contains("'Events/"), e.getMessage());
     assertTrue(e.getMessage().contains("URN beam:"), e.getMessage());
     assertTrue(e.getMessage().contains("unbounded PCollection"), e.getMessage());
+  }
+
+  @Test
+  void anUnboundedReadMakesAStreamingPlanWhoseResidualsLoopBackIntoTheirStage() {
+    p.apply("Events", GenerateSequence.from(0)).apply("Use", MapElements.into(TypeDescriptors.longs()).via((Long x) -> x + 1));
+    StagePlan plan = plan();
+    assertTrue(plan.streaming());
+    Stage loop = plan.stages().stream().filter(Stage::iterates).findFirst().orElseThrow();
+    Step.Rebalance residuals = (Step.Rebalance) loop.root();
+    assertTrue(residuals.residuals());
+    // The loop runs the splittable DoFn again, writes its own residuals, and feeds what follows.
+    assertTrue(loop.steps().contains(residuals), loop.toString());
+    assertTrue(loop.steps().stream().anyMatch(s -> s.name().startsWith("Use/")), loop.toString());
   }
 
   @Test

@@ -2,10 +2,13 @@ package io.dmerge.runner.translate;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.fn.splittabledofn.RestrictionTrackers;
 import org.apache.beam.sdk.fn.splittabledofn.RestrictionTrackers.ClaimObserver;
+import org.apache.beam.sdk.fn.splittabledofn.WatermarkEstimators;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformOverrideFactory;
@@ -13,7 +16,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
-import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker.BaseArgumentProvider;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
@@ -34,32 +36,50 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
-import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.Uninterruptibles;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Runs a bounded splittable DoFn's restrictions, in place of Beam's {@code
- * SplittableParDoNaiveBounded}, which cannot be used when the DoFn asks for a {@link
- * DoFn.BundleFinalizer}: its nested argument provider throws for one, and it loops over {@code
- * resume()} inside the call that processes the element, so a DoFn that waits for its bundle to
- * commit (the usual reason to register a finalization callback) would wait forever.
+ * Runs a splittable DoFn's restrictions, in place of Beam's {@code SplittableParDoNaiveBounded}
+ * (which cannot give the DoFn a {@link DoFn.BundleFinalizer}, and loops over {@code resume()}
+ * inside one call, so a DoFn waiting for its bundle to commit would wait forever) and of
+ * runners-core's keyed-work-item expansion for unbounded ones.
  *
  * <p>The expansion is Beam's (a {@link Reshuffle} of the keyed restrictions, then a ParDo over
- * them) and so is the processing of a restriction: a tracker and a watermark estimator from the
- * DoFn, {@code resume()} answered by checkpointing the tracker and processing the residual after
- * the resume delay. Two things differ. The DoFn gets the task's bundle finalizer. And a DoFn that
- * registered a finalization callback while processing an element and then resumes is not resumed
- * in the same bundle: the residual goes to the {@link #residualTag() residual output}, which the
- * planner feeds back into this step in a later task of its own, after this task's output is
- * written and its finalization callbacks have run ({@code Planner}, {@code Scheduler}). The
- * residual keeps the element's timestamp, window and pane; its watermark estimator starts again
- * from the DoFn's initial state for the residual restriction, and the resume delay is not waited
- * for (it is a hint; the next task starts no sooner than this one commits).
+ * them, here as {@link SplittableWork}); the processing of a restriction is runners-core's: a
+ * tracker and a watermark estimator from the DoFn, and {@code resume()} or a runner-initiated
+ * checkpoint answered by splitting the tracker at its current position. What happens to the
+ * residual differs:
+ *
+ * <ul>
+ *   <li>A bounded DoFn's residual is processed in the same call, after the resume delay, unless the
+ *       DoFn registered a finalization callback: then it waits for a later task.
+ *   <li>An unbounded DoFn is checkpointed after {@link #MAX_UNBOUNDED_CALL} at the latest, and its
+ *       residual always waits for a later task: the next streaming round's, no sooner than the
+ *       resume delay.
+ * </ul>
+ *
+ * <p>A residual waiting for a later task goes to the {@link ProcessFn#residualTag() residual
+ * output}, which the planner feeds back into this step in a stage of its own ({@code Planner},
+ * {@code Scheduler}). It carries the watermark estimator's state, and the watermark it holds the
+ * output at until it is processed.
  */
-public final class BoundedSplittableProcess {
-  private BoundedSplittableProcess() {}
+public final class SplittableProcess {
+  /** How long an unbounded DoFn's call may claim work before the runner checkpoints it, so that its round ends. */
+  static final Duration MAX_UNBOUNDED_CALL = Duration.standardSeconds(1);
 
-  /** Replaces {@link SplittableParDo.ProcessKeyedElements} of a bounded-per-element DoFn. */
+  /** Runs the checkpoints that end over-long calls. */
+  private static final ScheduledExecutorService CHECKPOINTS =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "dmerge-sdf-checkpoint");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private SplittableProcess() {}
+
+  /** Replaces {@link SplittableParDo.ProcessKeyedElements}, of a bounded or an unbounded DoFn. */
   public static final class OverrideFactory<InputT, OutputT, RestrictionT, WatermarkEstimatorStateT>
       implements PTransformOverrideFactory<
           PCollection<KV<byte[], KV<InputT, RestrictionT>>>,
@@ -73,9 +93,6 @@ public final class BoundedSplittableProcess {
                     PCollectionTuple,
                     SplittableParDo.ProcessKeyedElements<InputT, OutputT, RestrictionT, WatermarkEstimatorStateT>>
                 transform) {
-      if (DoFnSignatures.signatureForDoFn(transform.getTransform().getFn()).isBoundedPerElement() != IsBounded.BOUNDED) {
-        throw new IllegalArgumentException("expecting a bounded-per-element splittable DoFn");
-      }
       return PTransformReplacement.of(
           PTransformReplacements.getSingletonMainInput(transform), new Expansion<>(transform.getTransform()));
     }
@@ -99,19 +116,24 @@ public final class BoundedSplittableProcess {
     @Override
     @SuppressWarnings("unchecked")
     public PCollectionTuple expand(PCollection<KV<byte[], KV<InputT, RestrictionT>>> input) {
+      boolean unbounded = DoFnSignatures.signatureForDoFn(original.getFn()).isBoundedPerElement() == IsBounded.UNBOUNDED;
       ProcessFn<InputT, OutputT, RestrictionT, Object, WatermarkEstimatorStateT> fn =
-          new ProcessFn<>(original.getFn(), original.getSideInputMapping(), original.getMainOutputTag());
+          new ProcessFn<>(original.getFn(), original.getSideInputMapping(), original.getMainOutputTag(), unbounded);
+      SplittableWork.WorkCoder<InputT, RestrictionT, WatermarkEstimatorStateT> workCoder =
+          new SplittableWork.WorkCoder<>(
+              original.getElementCoder(), original.getRestrictionCoder(), original.getWatermarkEstimatorStateCoder());
       PCollectionTuple out =
           input
               .apply("Reshuffle", Reshuffle.of())
-              .apply("Drop key", Values.create())
+              .apply("ToWork", ParDo.of(new ToWork<InputT, RestrictionT, WatermarkEstimatorStateT>()))
+              .setCoder(workCoder)
               .apply(
-                  "NaiveProcess",
+                  "ProcessRestrictions",
                   ParDo.of(fn)
                       .withSideInputs(original.getSideInputs())
                       .withOutputTags(
                           original.getMainOutputTag(), original.getAdditionalOutputTags().and(fn.residualTag())));
-      out.get(fn.residualTag()).setCoder(KvCoder.of(original.getElementCoder(), original.getRestrictionCoder()));
+      out.get(fn.residualTag()).setCoder(workCoder);
       // Only the DoFn's own outputs are the transform's; the residuals stay inside the runner.
       PCollectionTuple visible = PCollectionTuple.empty(input.getPipeline());
       for (Map.Entry<TupleTag<?>, PCollection<?>> e : out.getAll().entrySet()) {
@@ -123,27 +145,48 @@ public final class BoundedSplittableProcess {
     }
   }
 
+  /** Drops the key Beam's expansion gave each restriction for the shuffle; the work starts fresh. */
+  private static final class ToWork<InputT, RestrictionT, WatermarkEstimatorStateT>
+      extends DoFn<KV<byte[], KV<InputT, RestrictionT>>, SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT>> {
+    @ProcessElement
+    public void process(
+        @Element KV<byte[], KV<InputT, RestrictionT>> keyed,
+        OutputReceiver<SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT>> out) {
+      out.output(SplittableWork.fresh(keyed.getValue().getKey(), keyed.getValue().getValue()));
+    }
+  }
+
   /**
-   * Processes one element's restriction fully, or until the DoFn resumes after registering a
-   * finalization callback; then it outputs the residual restriction to {@link #residualTag()}.
+   * Processes a restriction: a bounded one fully, unless the DoFn resumes after registering a
+   * finalization callback; an unbounded one for one call. What is left goes to {@link #residualTag()}.
    */
   public static final class ProcessFn<InputT, OutputT, RestrictionT, PositionT, WatermarkEstimatorStateT>
-      extends DoFn<KV<InputT, RestrictionT>, OutputT> {
+      extends DoFn<SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT>, OutputT> {
     private final DoFn<InputT, OutputT> fn;
     private final Map<String, PCollectionView<?>> sideInputMapping;
     private final TupleTag<OutputT> mainOutputTag;
-    private final TupleTag<KV<InputT, RestrictionT>> residualTag = new TupleTag<>("dmerge-sdf-residual");
+    private final boolean unbounded;
+    private final TupleTag<SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT>> residualTag =
+        new TupleTag<>("dmerge-sdf-residual");
     private transient DoFnInvoker<InputT, OutputT> invoker;
 
-    ProcessFn(DoFn<InputT, OutputT> fn, Map<String, PCollectionView<?>> sideInputMapping, TupleTag<OutputT> mainOutputTag) {
+    ProcessFn(
+        DoFn<InputT, OutputT> fn, Map<String, PCollectionView<?>> sideInputMapping, TupleTag<OutputT> mainOutputTag,
+        boolean unbounded) {
       this.fn = fn;
       this.sideInputMapping = sideInputMapping;
       this.mainOutputTag = mainOutputTag;
+      this.unbounded = unbounded;
     }
 
-    /** Where residuals to process in a later task go: the element with its residual restriction. */
-    public TupleTag<KV<InputT, RestrictionT>> residualTag() {
+    /** Where residuals to process in a later task go. */
+    public TupleTag<SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT>> residualTag() {
       return residualTag;
+    }
+
+    /** Whether the DoFn is unbounded per element: then the pipeline streams. */
+    public boolean unbounded() {
+      return unbounded;
     }
 
     @Setup
@@ -179,49 +222,52 @@ public final class BoundedSplittableProcess {
 
     @ProcessElement
     @SuppressWarnings("unchecked")
-    public void process(ProcessContext c, BoundedWindow window, MultiOutputReceiver receivers, BundleFinalizer finalizer) {
-      InputT element = c.element().getKey();
-      RestrictionT restriction = c.element().getValue();
+    public void process(ProcessContext c, BoundedWindow window, MultiOutputReceiver receivers, BundleFinalizer finalizer)
+        throws InterruptedException {
+      SplittableWork<InputT, RestrictionT, WatermarkEstimatorStateT> work = c.element();
+      sleepUntil(work.resumeAt());
+      InputT element = work.element();
+      RestrictionT restriction = work.restriction();
       WatermarkEstimatorStateT watermarkState =
-          (WatermarkEstimatorStateT) invoker.invokeGetInitialWatermarkEstimatorState(
-              new ElementArguments<>("GetInitialWatermarkEstimatorState", c, element, window, restriction, null, sideInputMapping));
+          work.resumed()
+              ? work.watermarkState()
+              : (WatermarkEstimatorStateT) invoker.invokeGetInitialWatermarkEstimatorState(
+                  new ElementArguments<>("GetInitialWatermarkEstimatorState", c, element, window, restriction, null, sideInputMapping));
       TrackingFinalizer tracking = new TrackingFinalizer(finalizer);
       while (true) {
-        // Observed, as Beam's naive expansion does, for a tracker that is safe to share with the runner.
-        RestrictionTracker<RestrictionT, PositionT> tracker =
-            RestrictionTrackers.observe(
+        Call<RestrictionT, PositionT, WatermarkEstimatorStateT> call =
+            new Call<>(
                 (RestrictionTracker<RestrictionT, PositionT>) invoker.invokeNewTracker(
                     new ElementArguments<>("NewTracker", c, element, window, restriction, watermarkState, sideInputMapping)),
-                new ClaimObserver<PositionT>() {
-                  @Override
-                  public void onClaimed(PositionT position) {}
-
-                  @Override
-                  public void onClaimFailed(PositionT position) {}
-                });
-        WatermarkEstimator<WatermarkEstimatorStateT> estimator =
-            (WatermarkEstimator<WatermarkEstimatorStateT>) invoker.invokeNewWatermarkEstimator(
-                new ElementArguments<>("NewWatermarkEstimator", c, element, window, restriction, watermarkState, sideInputMapping));
+                (WatermarkEstimator<WatermarkEstimatorStateT>) invoker.invokeNewWatermarkEstimator(
+                    new ElementArguments<>("NewWatermarkEstimator", c, element, window, restriction, watermarkState, sideInputMapping)),
+                unbounded ? MAX_UNBOUNDED_CALL : null);
         ProcessContinuation continuation =
             invoker.invokeProcessElement(
-                new ProcessArguments<>(fn, c, element, window, tracker, estimator, sideInputMapping, receivers, mainOutputTag, tracking));
-        if (!continuation.shouldResume()) {
+                new ProcessArguments<>(
+                    fn, c, element, window, call.tracker, call.estimator, sideInputMapping, receivers, mainOutputTag, tracking));
+        Checkpoint<RestrictionT, WatermarkEstimatorStateT> residual = call.finish(continuation);
+        if (residual == null) {
           return;
         }
-        // The watermark before the split applies to both the primary and the residual.
-        watermarkState = estimator.getState();
-        SplitResult<RestrictionT> split = tracker.trySplit(0);
-        if (split == null) {
-          return;
-        }
-        if (tracking.used) {
-          // The DoFn waits for this bundle to commit: resume it in a later task.
+        Instant resumeAt = Instant.now().plus(continuation.shouldResume() ? continuation.resumeDelay() : Duration.ZERO);
+        if (unbounded || tracking.used) {
           c.outputWindowedValue(
-              residualTag, KV.of(element, split.getResidual()), c.timestamp(), List.of(window), c.pane());
+              residualTag,
+              new SplittableWork<>(element, residual.restriction(), true, residual.state(), residual.watermark(), resumeAt),
+              c.timestamp(), List.of(window), c.pane());
           return;
         }
-        restriction = split.getResidual();
-        Uninterruptibles.sleepUninterruptibly(continuation.resumeDelay().getMillis(), TimeUnit.MILLISECONDS);
+        restriction = residual.restriction();
+        watermarkState = residual.state();
+        sleepUntil(resumeAt);
+      }
+    }
+
+    private static void sleepUntil(Instant time) throws InterruptedException {
+      long wait = time.getMillis() - System.currentTimeMillis();
+      if (wait > 0) {
+        Thread.sleep(wait);
       }
     }
 
@@ -263,6 +309,74 @@ public final class BoundedSplittableProcess {
     }
   }
 
+  /** What is left of a restriction after a call, with the watermark and estimator state from just before the split. */
+  private record Checkpoint<RestrictionT, WatermarkEstimatorStateT>(
+      RestrictionT restriction, Instant watermark, WatermarkEstimatorStateT state) {}
+
+  /**
+   * One {@code @ProcessElement} call on a restriction, as runners-core's {@code
+   * OutputAndTimeBoundedSplittableProcessElementInvoker} runs it: with a time limit, counted from
+   * the first claim, the runner checkpoints the tracker (splits it at its current position) so that
+   * further claims fail and the DoFn returns.
+   */
+  private static final class Call<RestrictionT, PositionT, WatermarkEstimatorStateT> implements ClaimObserver<PositionT> {
+    final RestrictionTracker<RestrictionT, PositionT> tracker;
+    final WatermarkEstimators.WatermarkAndStateObserver<WatermarkEstimatorStateT> estimator;
+    private final Duration limit;
+    private Future<?> scheduled;
+    private boolean claimed;
+    private boolean checkpointed;
+    private Checkpoint<RestrictionT, WatermarkEstimatorStateT> checkpoint;
+
+    /** @param limit how long the call may claim work, or null for as long as it likes */
+    Call(RestrictionTracker<RestrictionT, PositionT> tracker, WatermarkEstimator<WatermarkEstimatorStateT> estimator, Duration limit) {
+      // Observed trackers are synchronized: the checkpoint splits them from another thread.
+      this.tracker = RestrictionTrackers.observe(tracker, this);
+      this.estimator = WatermarkEstimators.threadSafe(estimator);
+      this.limit = limit;
+    }
+
+    @Override
+    public void onClaimed(PositionT position) {
+      // Not before the first claim: a checkpoint before any work would leave all of it.
+      if (!claimed && limit != null) {
+        scheduled = CHECKPOINTS.schedule(this::checkpoint, limit.getMillis(), TimeUnit.MILLISECONDS);
+      }
+      claimed = true;
+    }
+
+    @Override
+    public void onClaimFailed(PositionT position) {}
+
+    private synchronized Checkpoint<RestrictionT, WatermarkEstimatorStateT> checkpoint() {
+      if (!checkpointed) {
+        checkpointed = true;
+        KV<Instant, WatermarkEstimatorStateT> watermark = estimator.getWatermarkAndState();
+        SplitResult<RestrictionT> split = tracker.trySplit(0);
+        if (split != null) {
+          checkpoint = new Checkpoint<>(split.getResidual(), watermark.getKey(), watermark.getValue());
+        }
+      }
+      return checkpoint;
+    }
+
+    /**
+     * After the call: the residual left by the runner's checkpoint or by the DoFn's {@code
+     * resume()}, or null when the restriction is done (which the tracker checks).
+     */
+    Checkpoint<RestrictionT, WatermarkEstimatorStateT> finish(DoFn.ProcessContinuation continuation) {
+      if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+      Checkpoint<RestrictionT, WatermarkEstimatorStateT> residual;
+      synchronized (this) {
+        residual = continuation.shouldResume() ? checkpoint() : checkpoint;
+      }
+      tracker.checkDone();
+      return residual;
+    }
+  }
+
   /** Passes the task's finalizer on and notes whether the DoFn used it. */
   private static final class TrackingFinalizer implements DoFn.BundleFinalizer {
     private final DoFn.BundleFinalizer task;
@@ -288,7 +402,7 @@ public final class BoundedSplittableProcess {
 
     @Override
     public String getErrorContext() {
-      return BoundedSplittableProcess.class.getSimpleName() + "/" + method;
+      return SplittableProcess.class.getSimpleName() + "/" + method;
     }
   }
 
