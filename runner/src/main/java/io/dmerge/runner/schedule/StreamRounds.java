@@ -32,9 +32,17 @@ import org.joda.time.Instant;
  * everything, in the first round; a stage behind a boundary advances to the earliest watermark of
  * the stages it reads, held back by the earliest watermark hold of its keys and of the residuals
  * it left. Processing time is the TestStreams' clock, which starts at the beginning of time and
- * moves only with their processing-time events; without TestStreams it is the wall clock.
+ * moves only with their processing-time events; without TestStreams it is the wall clock, and
+ * rounds start at most every {@link #MIN_ROUND_MILLIS}.
  */
 final class StreamRounds {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StreamRounds.class);
+  /**
+   * How often rounds may start on the wall clock. An idle unbounded source resumes at once, so
+   * without a floor its rounds would run back to back, every stage's tasks each time, for nothing;
+   * a busy one catches up in one call, so the floor costs latency, not throughput.
+   */
+  static final long MIN_ROUND_MILLIS = 100;
   private final Scheduler scheduler;
   private final StagePlan plan;
   private final Map<Integer, List<TestStream.Event<Object>>> events = new HashMap<>();
@@ -65,6 +73,7 @@ final class StreamRounds {
     for (int round = 0; round < rounds || scheduler.hasResiduals() || moved; round++) {
       Map<Integer, Instant> before = Map.copyOf(outputWatermarks);
       if (events.isEmpty()) {
+        Thread.sleep(Math.max(0, now.getMillis() + MIN_ROUND_MILLIS - System.currentTimeMillis()));
         now = Instant.now();
       }
       for (List<TestStream.Event<Object>> stream : events.values()) {
@@ -77,6 +86,7 @@ final class StreamRounds {
         runStage(stage, new StreamRound(round, earliest(stage.upstream()), now, sideInputWatermarks(stage)));
       }
       scheduler.releaseShuffles();
+      LOG.debug("round {}: output watermarks by stage {}", round, outputWatermarks);
       moved =
           !outputWatermarks.equals(before)
               && outputWatermarks.values().stream().anyMatch(w -> w.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE));
