@@ -10,19 +10,21 @@ import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
-import org.apache.beam.sdk.state.StateSpec;
-import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Max;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
@@ -32,6 +34,7 @@ import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -154,6 +157,40 @@ class StreamingTest {
             .apply(WithKeys.of((Integer i) -> i % 2).withKeyType(TypeDescriptors.integers()))
             .apply(ParDo.of(new SideInputSize(all)).withSideInputs(all));
     PAssert.that(sizes).containsInAnyOrder(3, 3, 3);
+    p.run();
+  }
+
+  /** Outputs each element with the side input's value as the element read it. */
+  static final class WithSide extends DoFn<String, String> {
+    private final PCollectionView<Long> side;
+
+    WithSide(PCollectionView<Long> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element() + "=" + c.sideInput(side));
+    }
+  }
+
+  @Test
+  void aRepeatedlyTriggeredSideInputShowsItsLatestFiring() throws Exception {
+    // Every update fires a pane of the singleton's window; each read sees the latest one. Showing
+    // every pane so far would make the singleton hold several values from the second round on.
+    TestPipeline p = pipeline();
+    PCollectionView<Long> latest =
+        p.apply("Updates", TestStream.create(VarLongCoder.of()).addElements(1L).addElements(2L).addElements(3L).advanceWatermarkToInfinity())
+            .apply(
+                Window.<Long>into(new GlobalWindows())
+                    .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes())
+            .apply(Combine.globally(Max.ofLongs()).asSingletonView());
+    PCollection<String> reads =
+        p.apply("Reads", TestStream.create(StringUtf8Coder.of()).addElements("a").addElements("b").addElements("c").advanceWatermarkToInfinity())
+            .apply(ParDo.of(new WithSide(latest)).withSideInputs(latest));
+    PAssert.that(reads).containsInAnyOrder("a=1", "b=2", "c=3");
     p.run();
   }
 

@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute;
 
+import io.dmerge.runner.shuffle.RegionRef;
 import io.dmerge.runner.shuffle.ShuffleReader;
 import io.dmerge.shuffle.Dmerge;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.apache.beam.sdk.values.WindowedValues;
  * Reads a task's side inputs from their regions into runners-core's SideInputHandler, which
  * applies each view's ViewFn per window; multimap views get an {@link EncodedKeyMultimapView}
  * instead. A window with no elements reads as empty; a view's value for a window is built once
- * per task.
+ * per task. In a streaming job a window shows its latest firing.
  */
 final class SideInputs implements SideInputReader {
   private final SideInputHandler handler;
@@ -55,18 +56,34 @@ final class SideInputs implements SideInputReader {
       ShuffleReader.Decoder<WindowedValue<Object>> decoder =
           new ShuffleReader.Decoder<>(
               (Coder) WindowedValues.getFullCoder(data.coder(), data.windowing().getWindowFn().windowCoder()));
-      try (ShuffleReader reader = new ShuffleReader(dmerge, data.regions())) {
-        reader.forEach(
-            0,
-            (key, value) -> {
-              WindowedValue<Object> element = decoder.decode(value);
-              for (BoundedWindow w : element.getWindows()) {
-                byWindow.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
-                if (!PaneInfo.NO_FIRING.equals(element.getPaneInfo())) {
-                  firedWindows.add(w);
+      for (List<RegionRef> round : data.rounds()) {
+        Map<BoundedWindow, List<Object>> written = new LinkedHashMap<>();
+        Set<BoundedWindow> firedNow = new HashSet<>();
+        try (ShuffleReader reader = new ShuffleReader(dmerge, round)) {
+          reader.forEach(
+              0,
+              (key, value) -> {
+                WindowedValue<Object> element = decoder.decode(value);
+                for (BoundedWindow w : element.getWindows()) {
+                  written.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
+                  if (!PaneInfo.NO_FIRING.equals(element.getPaneInfo())) {
+                    firedNow.add(w);
+                  }
                 }
+              });
+        }
+        // A window's latest firing is what the view shows of it (as in the DirectRunner): an
+        // accumulating trigger's pane holds everything so far, a discarding one's only what is new.
+        // Elements that no trigger fired (no grouping before the view) add up over the rounds.
+        written.forEach(
+            (w, values) -> {
+              if (firedNow.contains(w)) {
+                byWindow.put(w, values);
+              } else {
+                byWindow.computeIfAbsent(w, x -> new ArrayList<>()).addAll(values);
               }
             });
+        firedWindows.addAll(firedNow);
       }
       inputs.fired.put(data.view(), firedWindows);
       if (isMultimap(data.view())) {

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.LinkedHashSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +48,8 @@ public final class Scheduler {
   private final TaskExecutor executor;
   private final JobMetrics metrics;
   private final Map<String, List<RegionRef>> regionsByBoundary = new ConcurrentHashMap<>();
+  /** In a streaming job, the round that wrote each region a stage has not read yet. */
+  private final Map<RegionRef, Integer> writtenInRound = new ConcurrentHashMap<>();
   private final Map<String, Step.CreateView> viewSteps = new HashMap<>();
   /** Per boundary, how many stages that read it have not yet succeeded. */
   private final Map<String, AtomicInteger> pendingReaders = new HashMap<>();
@@ -123,7 +126,7 @@ public final class Scheduler {
         tasks = runIterations(stage).size();
       } else {
         List<TaskResult> results = runStage(stage, inputs(stage, regionsOf(stage.root())), 0, null);
-        collect(results);
+        collect(results, null);
         tasks = results.size();
       }
     } catch (Exception e) {
@@ -158,8 +161,8 @@ public final class Scheduler {
     }
     checkNotCancelled();
     List<TaskResult> results = runStage(stage, inputs(stage, List.copyOf(regions)), firstIndex, round);
-    regions.forEach(ref -> executor.release(ref.meta()));
-    collect(results);
+    release(regions);
+    collect(results, round);
     return results;
   }
 
@@ -168,11 +171,24 @@ public final class Scheduler {
     return plan.stages().stream().anyMatch(s -> s.iterates() && !regionsOf(s.root()).isEmpty());
   }
 
-  void collect(List<TaskResult> results) {
+  /** Takes in what the tasks of one stage wrote, in streaming {@code round} (null in batch). */
+  void collect(List<TaskResult> results, StreamRound round) {
     for (TaskResult result : results) {
       metrics.add(result.metrics());
-      result.regions().forEach((boundary, ref) -> regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref));
+      result.regions().forEach((boundary, ref) -> {
+        if (round != null) {
+          writtenInRound.put(ref, round.number());
+        }
+        regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref);
+      });
     }
+  }
+
+  private void release(List<RegionRef> regions) {
+    regions.forEach(ref -> {
+      writtenInRound.remove(ref);
+      executor.release(ref.meta());
+    });
   }
 
   List<RegionRef> regionsOf(Step root) {
@@ -190,7 +206,7 @@ public final class Scheduler {
     plan.stages().stream().filter(Stage::iterates).forEach(s -> kept.add(s.root().name()));
     for (String boundary : List.copyOf(regionsByBoundary.keySet())) {
       if (!kept.contains(boundary)) {
-        regionsByBoundary.remove(boundary).forEach(ref -> executor.release(ref.meta()));
+        release(regionsByBoundary.remove(boundary));
       }
     }
   }
@@ -201,7 +217,7 @@ public final class Scheduler {
       if (pendingReaders.get(boundary).decrementAndGet() == 0) {
         List<RegionRef> regions = regionsByBoundary.remove(boundary);
         if (regions != null) {
-          regions.forEach(ref -> executor.release(ref.meta()));
+          release(regions);
         }
       }
     }
@@ -300,10 +316,16 @@ public final class Scheduler {
       out.put(
           id,
           new SideInputData(
-              view, producer.coder(), producer.windowing(),
-              List.copyOf(regionsByBoundary.getOrDefault(producer.name(), List.of()))));
+              view, producer.coder(), producer.windowing(), byRound(regionsByBoundary.getOrDefault(producer.name(), List.of()))));
     }
     return out;
+  }
+
+  /** Regions by the round that wrote them, oldest first; in batch, all in one. */
+  private List<List<RegionRef>> byRound(List<RegionRef> regions) {
+    TreeMap<Integer, List<RegionRef>> rounds = new TreeMap<>();
+    regions.forEach(ref -> rounds.computeIfAbsent(writtenInRound.getOrDefault(ref, 0), k -> new ArrayList<>()).add(ref));
+    return List.copyOf(rounds.values());
   }
 
   private static List<PCollectionView<?>> sideInputViews(Stage stage) {

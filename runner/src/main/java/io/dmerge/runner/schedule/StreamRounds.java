@@ -132,7 +132,7 @@ final class StreamRounds {
       return List.of();
     }
     List<TaskResult> results = scheduler.runStage(stage, inputs, 0, round);
-    scheduler.collect(results);
+    scheduler.collect(results, round);
     return results;
   }
 
