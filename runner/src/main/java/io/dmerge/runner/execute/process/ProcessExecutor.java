@@ -59,7 +59,7 @@ public final class ProcessExecutor implements TaskExecutor {
     return dispatch.submit(task);
   }
 
-  /** Kills the workers that are running attempts; fresh ones take their place. */
+  /** Kills the workers that are running attempts; the job is over, so none is replaced. */
   @Override
   public void cancel() {
     dispatch.cancel();

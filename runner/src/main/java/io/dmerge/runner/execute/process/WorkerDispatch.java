@@ -37,6 +37,7 @@ public final class WorkerDispatch<W extends RemoteWorker> {
   private final ExecutorService dispatch;
   private final StageTemplates templates = new StageTemplates();
   private volatile boolean closed;
+  private volatile boolean cancelled;
 
   /** @param replacement a new worker, attached to the job, for one that died */
   public WorkerDispatch(List<W> workers, Supplier<W> replacement) {
@@ -67,7 +68,7 @@ public final class WorkerDispatch<W extends RemoteWorker> {
             busy.remove(worker);
             if (worker.isAlive()) {
               release(worker);
-            } else if (!closed) {
+            } else if (!closed && !cancelled) {
               release(replacement.get());
             }
           }
@@ -110,8 +111,12 @@ public final class WorkerDispatch<W extends RemoteWorker> {
     }
   }
 
-  /** Kills the workers that are running attempts; fresh ones take their place. */
+  /**
+   * Kills the workers that are running attempts. The job is over, so none is replaced: a new one
+   * would attach to a job whose regions are about to go, and die of it.
+   */
   public void cancel() {
+    cancelled = true;
     busy.forEach(RemoteWorker::kill);
   }
 

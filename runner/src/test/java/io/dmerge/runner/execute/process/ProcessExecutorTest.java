@@ -1,6 +1,7 @@
 package io.dmerge.runner.execute.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,9 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -25,6 +29,7 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +64,31 @@ public class ProcessExecutorTest {
     PCollection<Integer> scaled = numbers.apply("Scale", ParDo.of(new TimesSide(total)).withSideInputs(total));
     PAssert.that(scaled).containsInAnyOrder(21, 42, 63, 84, 105, 126);
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+    assertEquals(0, leftoverFiles());
+  }
+
+  /** Sleeps a minute per element: a task that is still running when the test cancels its job. */
+  static final class Sleepy extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out) throws InterruptedException {
+      Thread.sleep(60_000);
+      out.output(x);
+    }
+  }
+
+  @Test
+  void cancellingAJobKillsItsBusyWorkersAndStartsNoOthers() throws Exception {
+    Pipeline p = pipeline();
+    p.apply(Create.of(1, 2)).apply(ParDo.of(new Sleepy()));
+    PipelineResult result = p.run();
+    assertNull(result.waitUntilFinish(Duration.standardSeconds(3)));
+    Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
+    assertEquals(PipelineResult.State.CANCELLED, result.cancel());
+    assertEquals(PipelineResult.State.CANCELLED, result.waitUntilFinish(Duration.standardSeconds(30)));
+    // A worker started for the cancelled job would attach to regions that are gone, and die of it.
+    List<Long> started =
+        ProcessHandle.current().descendants().map(ProcessHandle::pid).filter(pid -> !before.contains(pid)).toList();
+    assertEquals(List.of(), started, "workers started after the cancel");
     assertEquals(0, leftoverFiles());
   }
 
