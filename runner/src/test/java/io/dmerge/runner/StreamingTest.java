@@ -1,10 +1,14 @@
 package io.dmerge.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
 import org.apache.beam.sdk.PipelineResult;
@@ -26,6 +30,7 @@ import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Max;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -211,6 +216,71 @@ class StreamingTest {
             .apply(Sum.integersPerKey());
     PAssert.that(sums).containsInAnyOrder(KV.of(0, 12), KV.of(1, 6), KV.of(2, 8), KV.of(3, 10));
     p.run();
+  }
+
+  /** Leaves a marker file per {@code @Setup} and per {@code @Teardown}, named by instance: seen across JVMs. */
+  static final class Lifecycle extends DoFn<Integer, Integer> {
+    private final String dir;
+    private transient String id;
+
+    Lifecycle(String dir) {
+      this.dir = dir;
+    }
+
+    @Setup
+    public void setup() throws IOException {
+      id = UUID.randomUUID().toString();
+      Files.createFile(Path.of(dir, "setup-" + id));
+    }
+
+    @ProcessElement
+    public void process(@Element Integer x, OutputReceiver<Integer> out) {
+      out.output(x);
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      Files.createFile(Path.of(dir, "teardown-" + id));
+    }
+  }
+
+  @Test
+  void aDoFnIsSetUpOncePerPartitionNotOncePerRoundAndTornDownWithTheJob(@TempDir Path markers) throws Exception {
+    assertSetUpOncePerPartition(markers, pipeline("--parallelism=2"));
+  }
+
+  @Test
+  void onWorkerProcessesTooADoFnIsSetUpOncePerPartition(@TempDir Path markers) throws Exception {
+    assertSetUpOncePerPartition(markers, pipeline("--executor=process", "--parallelism=2"));
+  }
+
+  private static void assertSetUpOncePerPartition(Path markers, TestPipeline p) throws Exception {
+    TestStream<Integer> events =
+        TestStream.create(VarIntCoder.of())
+            .addElements(1, 2, 3, 4)
+            .addElements(5, 6, 7, 8)
+            .addElements(9, 10, 11, 12)
+            .addElements(13, 14, 15, 16)
+            .advanceWatermarkToInfinity();
+    PCollection<Integer> out =
+        p.apply(events).apply(Reshuffle.viaRandomKey()).apply(ParDo.of(new Lifecycle(markers.toString())));
+    PAssert.that(out).containsInAnyOrder(IntStream.rangeClosed(1, 16).boxed().toList());
+    p.run();
+    // Six rounds of two partition tasks each: a DoFn per task would be set up twelve times.
+    long setups = count(markers, "setup-");
+    assertTrue(setups >= 1 && setups <= 2, "set up " + setups + " times");
+    // Worker processes tear down when the job's end reaches them, just after the job.
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (count(markers, "teardown-") < setups && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(setups, count(markers, "teardown-"), "every set-up DoFn is torn down with the job");
+  }
+
+  private static long count(Path dir, String prefix) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(prefix)).count();
+    }
   }
 
   @Test

@@ -11,14 +11,15 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
-import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * One task's instance of a ParDo's DoFn with its lifecycle: set up once, runners created on it
- * (per key for stateful DoFns), torn down on close even after a failure.
+ * (per key for stateful DoFns), torn down on close even after a failure. In a streaming job a task
+ * that succeeded leaves its set-up DoFn to the next round's task of its partition instead ({@link
+ * StreamingStore.DoFnSlot}); Beam lets a DoFn instance process many bundles, one at a time.
  */
 final class DoFnInstance implements AutoCloseable {
   private final Step.ParDo step;
@@ -26,20 +27,25 @@ final class DoFnInstance implements AutoCloseable {
   private final SideInputReader sideInputs;
   private final OutputRouter outputs;
   private final BundleFinalizer finalizer;
-  private DoFnInvoker<?, ?> invoker;
+  private final StreamingStore.DoFnSlot slot;
   private DoFn<Object, Object> fn;
+  private boolean setUp;
+  private boolean keep;
 
+  /** @param slot where the DoFn is kept between rounds of a streaming job, or null (batch) */
   DoFnInstance(
       Step.ParDo step,
       PipelineOptions options,
       SideInputReader sideInputs,
       Map<TupleTag<?>, ElementCount> outputs,
-      BundleFinalizer finalizer) {
+      BundleFinalizer finalizer,
+      StreamingStore.DoFnSlot slot) {
     this.step = step;
     this.options = options;
     this.sideInputs = sideInputs;
     this.outputs = new OutputRouter(step.mainOutput(), outputs);
     this.finalizer = finalizer;
+    this.slot = slot;
   }
 
   /** Collects the callbacks DoFns register to run once the task's output is committed. */
@@ -58,13 +64,26 @@ final class DoFnInstance implements AutoCloseable {
   @SuppressWarnings({"unchecked", "rawtypes"})
   DoFn<Object, Object> fn() {
     if (fn == null) {
-      fn = (DoFn) SerializableUtils.clone(step.fn());
+      fn = slot == null ? null : slot.take();
+      setUp = fn != null;
+      if (fn == null) {
+        fn = (DoFn) SerializableUtils.clone(step.fn());
+      }
     }
     return fn;
   }
 
   void setup() {
-    invoker = DoFnInvokers.tryInvokeSetupFor(fn(), options);
+    DoFn<Object, Object> copy = fn(); // first: a DoFn kept from the previous round is set up already
+    if (!setUp) {
+      DoFnInvokers.tryInvokeSetupFor(copy, options);
+      setUp = true;
+    }
+  }
+
+  /** The task succeeded: on close, the set-up DoFn goes to its slot for the next round, if it has one. */
+  void keepForNextRound() {
+    keep = slot != null;
   }
 
   /** A runner for a DoFn without state or timers: the lean {@link ElementDoFnRunner} where it can be. */
@@ -93,10 +112,14 @@ final class DoFnInstance implements AutoCloseable {
 
   @Override
   public void close() {
-    if (invoker != null) {
-      DoFnInvoker<?, ?> i = invoker;
-      invoker = null;
-      i.invokeTeardown();
+    if (!setUp) {
+      return;
+    }
+    setUp = false;
+    if (keep) {
+      slot.keep(fn);
+    } else {
+      DoFnInvokers.invokerFor(fn).invokeTeardown();
     }
   }
 }

@@ -74,6 +74,7 @@ public final class InProcessExecutor implements TaskExecutor {
   public void close() {
     try {
       pool.shutdownNow();
+      streamingStore.close();
     } finally {
       dmerge.close();
     }

@@ -46,6 +46,7 @@ public final class TaskRunner {
   private final Map<String, ShuffleWriter<WindowedValue<?>>> writers = new LinkedHashMap<>();
   private final List<ElementCount> elementCounts = new ArrayList<>();
   private final InMemoryBundleFinalizer finalizer = new InMemoryBundleFinalizer();
+  private final List<DoFnInstance> doFns = new ArrayList<>();
   private SideInputs sideInputs;
   // In a streaming round, what the task's root keeps between rounds: its keys' state, its waiting elements.
   private KeyedStates rootStates;
@@ -96,6 +97,7 @@ public final class TaskRunner {
         }
       }
       finalizeBundle();
+      doFns.forEach(DoFnInstance::keepForNextRound);
       return new TaskResult(regions, metrics, hold);
     } finally {
       closeAll(root);
@@ -147,7 +149,7 @@ public final class TaskRunner {
   private Operator operator(Step step) {
     if (step instanceof Step.ParDo) {
       Step.ParDo p = (Step.ParDo) step;
-      return new ParDoOperator(new DoFnInstance(p, options, sideInputs, outputs(p), finalizer), scope(p));
+      return new ParDoOperator(doFn(p), scope(p));
     } else if (step instanceof Step.AssignWindows) {
       return new AssignWindowsOperator(((Step.AssignWindows) step).windowFn(), output(step));
     } else if (step instanceof Step.GroupByKey) {
@@ -205,7 +207,7 @@ public final class TaskRunner {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
       return new KeyedParDoRoot(
           reader, p, new KeyBytes(k.keyCoder()), decoder(k.parDo().inputCoder(), k.parDo().windowing()),
-          new DoFnInstance(k.parDo(), options, sideInputs, outputs(k.parDo()), finalizer), keyedStates(p, true),
+          doFn(k.parDo()), keyedStates(p, true),
           sideInputWait(k.parDo().sideInputs(), p), scope(k));
     } else if (step instanceof Step.Rebalance) {
       Step.Rebalance r = (Step.Rebalance) step;
@@ -213,6 +215,22 @@ public final class TaskRunner {
     }
     reader.close();
     throw new IllegalArgumentException("no root for " + step);
+  }
+
+  /**
+   * The task's instance of a ParDo's DoFn. A streaming round's task of a partition (or of a
+   * TestStream, one task a round) takes the set-up DoFn the previous round's task left.
+   */
+  private DoFnInstance doFn(Step.ParDo step) {
+    StreamingStore.DoFnSlot slot = null;
+    if (spec.round() != null && spec.input() instanceof TaskInput.Partition p) {
+      slot = streamingStore.doFnSlot(spec.stageId(), p.partition(), step.name());
+    } else if (spec.round() != null && spec.input() instanceof TaskInput.StreamEvent) {
+      slot = streamingStore.doFnSlot(spec.stageId(), -1, step.name());
+    }
+    DoFnInstance instance = new DoFnInstance(step, options, sideInputs, outputs(step), finalizer, slot);
+    doFns.add(instance);
+    return instance;
   }
 
   /** Batch: fresh per key. Streaming: the partition's keys as earlier rounds left them. */

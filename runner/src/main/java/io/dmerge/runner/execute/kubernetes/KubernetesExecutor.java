@@ -181,7 +181,9 @@ public final class KubernetesExecutor implements TaskExecutor {
   public void close() {
     for (PodWorker idle : dispatch.close()) {
       try {
-        // Asks the worker to exit; its pod is deleted below either way.
+        // Ends the job's part there (its kept DoFns' teardown), then asks the worker to exit; its
+        // pod is deleted below either way.
+        idle.connection().detach();
         idle.connection().close();
       } catch (IOException ignored) {
         // The pod goes anyway.

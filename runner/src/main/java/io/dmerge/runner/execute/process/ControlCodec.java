@@ -20,7 +20,7 @@ import java.util.List;
 import org.apache.beam.sdk.io.BoundedSource;
 
 /**
- * Kryo encodings of the control messages: {@link JobAttach}, {@link TaskEnvelope},
+ * Kryo encodings of the control messages: {@link JobAttach}, {@link JobEnd}, {@link TaskEnvelope},
  * {@link TaskResult} and {@link TaskFailure}. Registration is required and every class has an
  * explicit serializer, so the wire format is exactly what is written here and nothing else can be
  * decoded. User objects inside them (stage template, source split, exception) stay Java-serialized
@@ -44,6 +44,7 @@ final class ControlCodec {
     kryo.register(TaskFailure.class, new TaskFailureSerializer(), 17);
     kryo.register(JobAttach.class, new JobAttachSerializer(), 18);
     kryo.register(TaskInput.StreamEvent.class, new StreamEventSerializer(), 19);
+    kryo.register(JobEnd.class, new JobEndSerializer(), 20);
     return kryo;
   }
 
@@ -135,6 +136,16 @@ final class ControlCodec {
     @Override
     public TaskInput.SourceSplit read(Kryo kryo, Input in, Class<? extends TaskInput.SourceSplit> type) {
       return new TaskInput.SourceSplit((BoundedSource<?>) readJava(in));
+    }
+  }
+
+  private static final class JobEndSerializer extends Serializer<JobEnd> {
+    @Override
+    public void write(Kryo kryo, Output out, JobEnd end) {}
+
+    @Override
+    public JobEnd read(Kryo kryo, Input in, Class<? extends JobEnd> type) {
+      return new JobEnd();
     }
   }
 

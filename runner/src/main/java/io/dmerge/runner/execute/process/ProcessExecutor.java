@@ -70,11 +70,18 @@ public final class ProcessExecutor implements TaskExecutor {
     regions.release(region.id());
   }
 
-  /** Returns the job's workers to the pool, then deletes its regions. */
+  /** Ends the job on its workers and returns them to the pool, then deletes its regions. */
   @Override
   public void close() {
     try {
-      dispatch.close().forEach(WorkerPool.SHARED::release);
+      for (WorkerProcess worker : dispatch.close()) {
+        try {
+          worker.connection().detach();
+        } catch (IOException e) {
+          // A worker that cannot take the message is dead: the pool drops it.
+        }
+        WorkerPool.SHARED.release(worker);
+      }
     } finally {
       regions.close();
     }

@@ -42,6 +42,15 @@ public final class WorkerConnection implements AutoCloseable {
     }
   }
 
+  /** Ends the worker's part in its job (a no-op for a worker that is not attached); it stays for the next job. */
+  public void detach() throws IOException {
+    if (attachedJob != null) {
+      cachedTemplates.clear();
+      attachedJob = null;
+      channel.write(new JobEnd());
+    }
+  }
+
   /** Runs one attempt; a worker that dies or breaks the channel fails it with {@link WorkerLostException}. */
   TaskResult run(TaskSpec task, StageTemplates.Serialized template) throws Exception {
     Object reply;

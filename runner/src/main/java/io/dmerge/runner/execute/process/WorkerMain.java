@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
 
@@ -39,10 +40,17 @@ public final class WorkerMain {
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
     Map<Long, byte[]> templates = new HashMap<>();
-    // What a streaming job's tasks keep between rounds; the driver sends a partition's every round here.
-    StreamingStore streaming = new StreamingStore();
+    // What a streaming job's tasks keep between rounds; the driver sends a partition's every round
+    // here. Its kept DoFns are torn down when the job ends, or, best effort, when the worker exits.
+    AtomicReference<StreamingStore> streaming = new AtomicReference<>(new StreamingStore());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> streaming.get().close(), "dmerge-teardown"));
     while (true) {
       Object message = inbox.take();
+      if (message instanceof JobEnd) {
+        templates.clear();
+        streaming.getAndSet(new StreamingStore()).close();
+        continue;
+      }
       if (message instanceof JobAttach attach) {
         if (dmerge != null) {
           dmerge.close();
@@ -52,7 +60,7 @@ public final class WorkerMain {
           WindowedValueCoder.setMetadataSupported(); // Beam's switch only turns on, here as in the driver
         }
         templates.clear();
-        streaming = new StreamingStore();
+        streaming.getAndSet(new StreamingStore()).close();
         continue;
       }
       TaskEnvelope task = (TaskEnvelope) message;
@@ -66,7 +74,7 @@ public final class WorkerMain {
       }
       Object reply;
       try {
-        reply = TaskRunner.run(task.spec(template), dmerge, streaming);
+        reply = TaskRunner.run(task.spec(template), dmerge, streaming.get());
       } catch (Throwable t) {
         reply = TaskFailure.of(t);
       }
