@@ -80,7 +80,7 @@ class ControlChannelTest {
     TaskResult result = new TaskResult(Map.of("boundary", REF), metrics);
     TaskFailure failure = TaskFailure.of(new IllegalStateException("boom"));
 
-    List<Object> read = roundTrip(job, partition, split, impulse, result, failure, event);
+    List<Object> read = roundTrip(job, partition, split, impulse, result, failure, event, new JobEnd());
 
     assertEquals(job, read.get(0));
     TaskEnvelope p = (TaskEnvelope) read.get(1);
@@ -104,6 +104,7 @@ class ControlChannelTest {
     TaskEnvelope e = (TaskEnvelope) read.get(6);
     assertEquals(new TaskInput.StreamEvent(4), e.input());
     assertEquals(round, e.round());
+    assertEquals(new JobEnd(), read.get(7));
   }
 
   @Test
