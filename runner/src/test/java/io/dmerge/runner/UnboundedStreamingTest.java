@@ -43,8 +43,11 @@ import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Streaming jobs whose source is an unbounded splittable DoFn: rounds driven by its residuals. */
-class UnboundedStreamingTest {
+/**
+ * Streaming jobs whose source is an unbounded splittable DoFn: rounds driven by its residuals. Its
+ * DoFn serves the pod executor's test too.
+ */
+public class UnboundedStreamingTest {
   private static final Map<String, Queue<Long>> SEEN = new ConcurrentHashMap<>();
 
   @TempDir Path regions;
@@ -60,7 +63,7 @@ class UnboundedStreamingTest {
    * run ahead of the residuals, the later elements would be late and dropped.
    */
   @DoFn.UnboundedPerElement
-  static final class Ticks extends DoFn<Integer, Integer> {
+  public static final class Ticks extends DoFn<Integer, Integer> {
     @GetInitialRestriction
     public OffsetRange initialRestriction(@Element Integer n) {
       return new OffsetRange(0, n);

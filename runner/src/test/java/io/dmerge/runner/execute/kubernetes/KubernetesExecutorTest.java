@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dmerge.runner.UnboundedStreamingTest;
 import io.dmerge.runner.execute.process.ProcessExecutorTest;
 import io.dmerge.runner.execute.process.WorkerHandshake;
 import io.dmerge.shuffle.shm.ShmConfig;
@@ -32,7 +33,9 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -165,6 +168,19 @@ class KubernetesExecutorTest {
             .apply(WithKeys.of((Integer i) -> i % 4).withKeyType(TypeDescriptors.integers()))
             .apply(Sum.integersPerKey());
     PAssert.that(sums).containsInAnyOrder(KV.of(0, 12), KV.of(1, 6), KV.of(2, 8), KV.of(3, 10));
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  @Test
+  void anUnboundedSplittableDoFnStreamsOnPodsWithItsWatermark() {
+    Pipeline p = pipeline();
+    PCollection<Integer> sums =
+        p.apply(Create.of(10))
+            .apply(ParDo.of(new UnboundedStreamingTest.Ticks()))
+            .apply(Window.into(FixedWindows.of(org.joda.time.Duration.standardSeconds(5))))
+            .apply(Sum.integersGlobally().withoutDefaults());
+    PAssert.that(sums).inOnTimePane(new IntervalWindow(new Instant(0), new Instant(5000))).containsInAnyOrder(10);
+    PAssert.that(sums).inOnTimePane(new IntervalWindow(new Instant(5000), new Instant(10000))).containsInAnyOrder(35);
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
