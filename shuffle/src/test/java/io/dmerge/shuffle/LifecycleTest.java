@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dmerge.shuffle.segment.SegmentReader;
-import io.dmerge.shuffle.segment.SegmentWriter;
 import io.dmerge.shuffle.shm.ShmConfig;
 import io.dmerge.shuffle.shm.ShmDmerge;
 import java.io.BufferedReader;

@@ -1,9 +1,7 @@
 package io.dmerge.runner.execute;
 
 import io.dmerge.runner.plan.Stage;
-import io.dmerge.runner.shuffle.RegionRef;
 import java.io.Serializable;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 
