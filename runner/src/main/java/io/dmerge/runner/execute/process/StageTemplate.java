@@ -11,8 +11,8 @@ import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 
 /**
  * The part of a {@link TaskSpec} that every task of a stage shares: the stage's steps (DoFns,
- * coders, windowing), its side inputs and the job's options. A worker receives it once per stage,
- * as Java-serialized bytes, and deserializes it again for every task, so each task gets fresh
+ * coders, windowing), its side inputs and the job's options. A worker receives it once per stage
+ * (again after a streaming round that gave the side inputs new regions), as Java-serialized bytes, and deserializes it again for every task, so each task gets fresh
  * DoFn instances, as it would from a spec of its own.
  */
 record StageTemplate(
@@ -29,11 +29,16 @@ record StageTemplate(
         task.stageId(), task.stage(), task.sideInputs(), task.partitions(), task.blockBytes(), task.options());
   }
 
-  /** Whether {@code task} is a task of exactly this template (the same objects, not just equal). */
+  /**
+   * Whether {@code task} is a task of exactly this template: the same objects, but for side inputs,
+   * which a streaming job's scheduler builds anew every round and which only need to be equal (the
+   * same views and regions). So a stage's template is serialized and sent again only when a round
+   * brought its side inputs new regions, not every round.
+   */
   boolean shapes(TaskSpec task) {
     return task.stageId() == stageId
         && task.stage() == stage
-        && task.sideInputs() == sideInputs
+        && task.sideInputs().equals(sideInputs)
         && task.partitions() == partitions
         && task.blockBytes() == blockBytes
         && task.options() == options;
