@@ -40,6 +40,7 @@ final class SideInputs implements SideInputReader {
   private final Map<PCollectionView<?>, Map<BoundedWindow, Object>> cache = new HashMap<>();
   // Per view, the windows a trigger has fired a pane into (elements of a grouping's output).
   private final Map<PCollectionView<?>, Set<BoundedWindow>> fired = new HashMap<>();
+  private final Set<RegionRef> replaced = new HashSet<>();
 
   private SideInputs(SideInputHandler handler) {
     this.handler = handler;
@@ -56,6 +57,8 @@ final class SideInputs implements SideInputReader {
       ShuffleReader.Decoder<WindowedValue<Object>> decoder =
           new ShuffleReader.Decoder<>(
               (Coder) WindowedValues.getFullCoder(data.coder(), data.windowing().getWindowFn().windowCoder()));
+      List<Set<BoundedWindow>> windowsOfRound = new ArrayList<>();
+      Map<BoundedWindow, Integer> lastFiring = new HashMap<>();
       for (List<RegionRef> round : data.rounds()) {
         Map<BoundedWindow, List<Object>> written = new LinkedHashMap<>();
         Set<BoundedWindow> firedNow = new HashSet<>();
@@ -84,6 +87,12 @@ final class SideInputs implements SideInputReader {
               }
             });
         firedWindows.addAll(firedNow);
+        int r = windowsOfRound.size();
+        firedNow.forEach(w -> lastFiring.put(w, r));
+        windowsOfRound.add(written.keySet());
+      }
+      for (int r : replacedRounds(windowsOfRound, lastFiring)) {
+        inputs.replaced.addAll(data.rounds().get(r));
       }
       inputs.fired.put(data.view(), firedWindows);
       if (isMultimap(data.view())) {
@@ -96,6 +105,27 @@ final class SideInputs implements SideInputReader {
       }
     }
     return inputs;
+  }
+
+  /**
+   * The rounds whose every window a later round fired a pane into: what they wrote no longer shows,
+   * so their regions can go.
+   */
+  static List<Integer> replacedRounds(List<Set<BoundedWindow>> windowsOfRound, Map<BoundedWindow, Integer> lastFiring) {
+    List<Integer> out = new ArrayList<>();
+    for (int r = 0; r < windowsOfRound.size(); r++) {
+      int round = r;
+      Set<BoundedWindow> windows = windowsOfRound.get(r);
+      if (!windows.isEmpty() && windows.stream().allMatch(w -> lastFiring.getOrDefault(w, -1) > round)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The side-input regions this task found wholly replaced by later firings. */
+  Set<RegionRef> replaced() {
+    return Set.copyOf(replaced);
   }
 
   /**

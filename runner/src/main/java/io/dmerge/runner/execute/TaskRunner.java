@@ -98,7 +98,7 @@ public final class TaskRunner {
       }
       finalizeBundle();
       doFns.forEach(DoFnInstance::keepForNextRound);
-      return new TaskResult(regions, metrics, hold);
+      return new TaskResult(regions, metrics, hold, sideInputs.replaced());
     } finally {
       closeAll(root);
     }

@@ -171,7 +171,11 @@ public final class Scheduler {
     return plan.stages().stream().anyMatch(s -> s.iterates() && !regionsOf(s.root()).isEmpty());
   }
 
-  /** Takes in what the tasks of one stage wrote, in streaming {@code round} (null in batch). */
+  /**
+   * Takes in what the tasks of one stage wrote, in streaming {@code round} (null in batch), and
+   * releases the side-input regions they found replaced by later firings: no task is running then
+   * (a round runs one stage at a time), and no later reader needs them.
+   */
   void collect(List<TaskResult> results, StreamRound round) {
     for (TaskResult result : results) {
       metrics.add(result.metrics());
@@ -181,6 +185,16 @@ public final class Scheduler {
         }
         regionsByBoundary.computeIfAbsent(boundary, k -> new CopyOnWriteArrayList<>()).add(ref);
       });
+    }
+    if (round != null) {
+      Set<RegionRef> replaced = new HashSet<>();
+      results.forEach(r -> replaced.addAll(r.replacedSideInputs()));
+      for (List<RegionRef> regions : regionsByBoundary.values()) {
+        List<RegionRef> gone = regions.stream().filter(replaced::contains).toList();
+        if (regions.removeAll(gone)) {
+          release(gone);
+        }
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -19,11 +20,14 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,5 +94,17 @@ class SideInputsTest {
                     .via(r -> r.getRow("lhs").getString("user") + ":" + r.getRow("lhs").getInt32("count") + "+" + r.getRow("rhs").getInt32("count2")));
     PAssert.that(joined).containsInAnyOrder("u1:1+9");
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  @Test
+  void aRoundIsReplacedOnlyWhenEveryWindowItWroteFiredAgainLater() {
+    IntervalWindow a = new IntervalWindow(new Instant(0), new Instant(10));
+    IntervalWindow b = new IntervalWindow(new Instant(10), new Instant(20));
+    // Round 0 wrote a and b; round 1 fired a; round 2 wrote b without a firing; round 3 fired b.
+    List<Set<BoundedWindow>> windows = List.of(Set.of(a, b), Set.of(a), Set.of(b), Set.of(b));
+    Map<BoundedWindow, Integer> lastFiring = Map.of(a, 1, b, 3);
+    assertEquals(List.of(0, 2), SideInputs.replacedRounds(windows, lastFiring));
+    // Before b fires again, round 0 still shows b, and round 1 is a's latest firing.
+    assertEquals(List.of(), SideInputs.replacedRounds(windows.subList(0, 3), Map.of(a, 1)));
   }
 }
