@@ -52,12 +52,12 @@ final class SideInputs implements SideInputReader {
     SideInputs inputs = new SideInputs(new SideInputHandler(views, InMemoryStateInternals.forKey(null)));
     for (SideInputData data : sideInputs) {
       Map<BoundedWindow, List<Object>> byWindow = new LinkedHashMap<>();
-      Set<BoundedWindow> firedWindows = new HashSet<>();
       @SuppressWarnings({"unchecked", "rawtypes"})
       ShuffleReader.Decoder<WindowedValue<Object>> decoder =
           new ShuffleReader.Decoder<>(
               (Coder) WindowedValues.getFullCoder(data.coder(), data.windowing().getWindowFn().windowCoder()));
       List<Set<BoundedWindow>> windowsOfRound = new ArrayList<>();
+      // Per window a trigger fired a pane into, the last round that did.
       Map<BoundedWindow, Integer> lastFiring = new HashMap<>();
       for (List<RegionRef> round : data.rounds()) {
         Map<BoundedWindow, List<Object>> written = new LinkedHashMap<>();
@@ -86,7 +86,6 @@ final class SideInputs implements SideInputReader {
                 byWindow.computeIfAbsent(w, x -> new ArrayList<>()).addAll(values);
               }
             });
-        firedWindows.addAll(firedNow);
         int r = windowsOfRound.size();
         firedNow.forEach(w -> lastFiring.put(w, r));
         windowsOfRound.add(written.keySet());
@@ -94,7 +93,7 @@ final class SideInputs implements SideInputReader {
       for (int r : replacedRounds(windowsOfRound, lastFiring)) {
         inputs.replaced.addAll(data.rounds().get(r));
       }
-      inputs.fired.put(data.view(), firedWindows);
+      inputs.fired.put(data.view(), lastFiring.keySet());
       if (isMultimap(data.view())) {
         inputs.multimaps.put(data.view(), byWindow);
       } else {

@@ -12,7 +12,8 @@ import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 /**
  * The part of a {@link TaskSpec} that every task of a stage shares: the stage's steps (DoFns,
  * coders, windowing), its side inputs and the job's options. A worker receives it once per stage
- * (again after a streaming round that gave the side inputs new regions), as Java-serialized bytes, and deserializes it again for every task, so each task gets fresh
+ * (again after a streaming round that gave the side inputs new regions), as Java-serialized
+ * bytes, and deserializes it again for every task, so each task gets fresh
  * DoFn instances, as it would from a spec of its own.
  */
 record StageTemplate(
