@@ -22,6 +22,13 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -51,7 +58,10 @@ import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Streaming jobs, those that read a TestStream: replayed in rounds, one per event. */
+/**
+ * Streaming jobs, those that read a TestStream (replayed in rounds, an event once the last one's
+ * watermarks settled) or trigger on processing time.
+ */
 class StreamingTest {
   private static final Instant T0 = new Instant(0);
   private static final IntervalWindow FIRST_TEN_MINUTES = new IntervalWindow(T0, Duration.standardMinutes(10));
@@ -84,6 +94,9 @@ class StreamingTest {
     TestPipeline p = pipeline();
     PCollection<Long> counts =
         p.apply(events)
+            // A stage between the stream and the grouping: the watermark has to travel through
+            // it before the next event comes, or the late element would land in the on-time pane.
+            .apply(Reshuffle.viaRandomKey())
             .apply(
                 Window.<String>into(FixedWindows.of(Duration.standardMinutes(10)))
                     .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
@@ -295,5 +308,42 @@ class StreamingTest {
     try (Stream<Path> a = Files.walk(regions); Stream<Path> b = Files.walk(spill)) {
       assertEquals(0, Stream.concat(a, b).filter(Files::isRegularFile).count(), "a finished streaming job leaves no regions behind");
     }
+  }
+
+  /**
+   * A bounded pipeline whose trigger fires on processing time runs in rounds too: a stage that holds
+   * its output watermark (here with a timer) lets a processing-time pane fire downstream before the
+   * window ends, and that early pane travels through a second GroupByKey as an early pane of its own.
+   */
+  @Test
+  void aProcessingTimeTriggerFiresEarlyPanesBehindAWatermarkHold() throws Exception {
+    TestPipeline p = pipeline();
+    PCollection<Integer> sums =
+        p.apply(Create.of(KV.of("k", 42)))
+            .apply(ParDo.of(new HoldUntilTheEnd()))
+            .apply(
+                Window.<Integer>configure()
+                    .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane()))
+                    .accumulatingFiredPanes()
+                    .withAllowedLateness(Duration.ZERO))
+            .apply("First sum", Sum.integersGlobally().withoutDefaults())
+            .apply("Second sum", Sum.integersGlobally().withoutDefaults());
+    PAssert.that(sums).inEarlyGlobalWindowPanes().containsInAnyOrder(42);
+    p.run();
+  }
+
+  /** Outputs its element's value and holds the watermark with a timer until just before the end of its window. */
+  static class HoldUntilTheEnd extends DoFn<KV<String, Integer>, Integer> {
+    @TimerId("hold")
+    private final TimerSpec hold = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    @ProcessElement
+    public void process(@Element KV<String, Integer> e, BoundedWindow window, OutputReceiver<Integer> out, @TimerId("hold") Timer timer) {
+      out.output(e.getValue());
+      timer.set(window.maxTimestamp().minus(Duration.millis(10)));
+    }
+
+    @OnTimer("hold")
+    public void onHold() {}
   }
 }

@@ -32,7 +32,8 @@ import org.joda.time.Instant;
  * ReduceFnRunner per key so windowing, merging windows, triggers and allowed lateness behave as
  * Beam specifies. In batch the whole input is present, so the watermark jumps to the end of time
  * after a key's elements and every remaining timer fires. In a streaming round the keys keep
- * their state; after the round's elements they advance to the round's time ({@link KeyedStates}).
+ * their state and advance to the round's time ({@link KeyedStates}), firing what is due before the
+ * round's elements and what they made due after them.
  *
  * <p>The common batch case — windows that never merge, default trigger — has exactly one on-time
  * pane per key and window, so it is grouped directly, without per-key state and timers.
@@ -110,6 +111,9 @@ final class GroupByKeyRoot implements Root {
     ExecutableTriggerStateMachine trigger =
         ExecutableTriggerStateMachine.create(
             TriggerStateMachines.stateMachineForTrigger(TriggerTranslation.toProto(windowing.getTrigger())));
+    // What was due by the round's time fires before the round's elements, which upstream produced
+    // after that time: a processing-time pane holds what arrived up to then, not what came later.
+    fireDue(trigger);
     GroupedPartition.forEachKey(
         reader,
         partition,
@@ -125,6 +129,10 @@ final class GroupByKeyRoot implements Root {
           }
           runner.persist();
         });
+    fireDue(trigger);
+  }
+
+  private void fireDue(ExecutableTriggerStateMachine trigger) throws Exception {
     for (KeyedStates.KeyState state : states.all()) {
       ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
       states.fireDue(state, t -> runner.onTimers(List.of(t)));

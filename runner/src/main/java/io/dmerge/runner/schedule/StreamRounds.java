@@ -19,21 +19,24 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.joda.time.Instant;
 
 /**
- * Runs a streaming job, one whose sources include TestStreams or unbounded splittable DoFns, in
- * rounds: round i replays event i of every TestStream that has one, and processes once every
- * residual restriction that the splittable DoFns left in round i - 1. In each round every stage
- * runs once, in plan order, on what the stages before it wrote in this round (its shuffles still
- * move through Dmerge regions); keyed steps keep their state between rounds. The job ends after
- * the round that leaves no TestStream event and no residual, once a further round would not move
- * any watermark: the watermarks held back by the last residuals take one more round to follow.
+ * Runs a streaming job, one whose sources include TestStreams or unbounded splittable DoFns, or
+ * whose triggers fire on processing time, in rounds. In each round every stage runs once, in plan
+ * order, on what the stages before it wrote in this round (its shuffles still move through Dmerge
+ * regions); keyed steps keep their state between rounds. A round replays the next event of every
+ * TestStream that has one, once the watermarks have settled after the last event (a round moved
+ * none), as a runner that delivers an event once the pipeline is idle would; and it processes once
+ * every residual restriction that the splittable DoFns left in the round before. The job ends once
+ * no TestStream event and no residual is left and a further round would not move any watermark.
  *
- * <p>Watermarks follow the stages: a TestStream's is its last watermark event so far (the end of
- * time once its events are over); a bounded source's is the end of time once it has emitted
- * everything, in the first round; a stage behind a boundary advances to the earliest watermark of
- * the stages it reads, held back by the earliest watermark hold of its keys and of the residuals
- * it left. Processing time is the TestStreams' clock, which starts at the beginning of time and
- * moves only with their processing-time events; without TestStreams it is the wall clock, and
- * rounds start at most every {@link #MIN_ROUND_MILLIS}.
+ * <p>Watermarks follow the stages one round behind the elements: a stage's input watermark in a
+ * round is what the stages it reads had reached by the end of the round before, so it sees the
+ * elements upstream produced in this round before the watermark that passes them, never together
+ * with it. A TestStream's output watermark is its last watermark event so far (the end of time
+ * once its events are over); a bounded source's is the end of time once it has emitted everything,
+ * in the first round; any other stage's is its input watermark, held back by the earliest watermark
+ * hold of its keys and of the residuals it left. Processing time is the TestStreams' clock, which
+ * starts at the beginning of time and moves only with their processing-time events; without
+ * TestStreams it is the wall clock, and rounds start at most every {@link #MIN_ROUND_MILLIS}.
  */
 final class StreamRounds {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StreamRounds.class);
@@ -43,6 +46,7 @@ final class StreamRounds {
    * a busy one catches up in one call, so the floor costs latency, not throughput.
    */
   static final long MIN_ROUND_MILLIS = 100;
+  private static final int NO_EVENT = -1;
   private final Scheduler scheduler;
   private final StagePlan plan;
   private final Map<Integer, List<TestStream.Event<Object>>> events = new HashMap<>();
@@ -67,44 +71,49 @@ final class StreamRounds {
   }
 
   void run() throws Exception {
-    // One more round than events: a TestStream whose events are over has reached the end of time.
-    int rounds = events.values().stream().mapToInt(List::size).max().orElse(0) + 1;
+    // One more event than the longest TestStream has: a TestStream whose events are over has
+    // reached the end of time.
+    int eventCount = events.values().stream().mapToInt(List::size).max().orElse(0) + 1;
+    int next = 0;
     boolean moved = true;
-    for (int round = 0; round < rounds || scheduler.hasResiduals() || moved; round++) {
+    boolean settled = true;
+    for (int round = 0; next < eventCount || scheduler.hasResiduals() || moved; round++) {
       Map<Integer, Instant> before = Map.copyOf(outputWatermarks);
       if (events.isEmpty()) {
         Thread.sleep(Math.max(0, now.getMillis() + MIN_ROUND_MILLIS - System.currentTimeMillis()));
         now = Instant.now();
       }
+      // The next TestStream event waits until the last one's watermarks have settled, as a runner
+      // that delivers it once the pipeline is idle would.
+      int event = settled && next < eventCount ? next++ : NO_EVENT;
       for (List<TestStream.Event<Object>> stream : events.values()) {
-        if (round < stream.size() && stream.get(round) instanceof TestStream.ProcessingTimeEvent) {
-          now = now.plus(((TestStream.ProcessingTimeEvent<Object>) stream.get(round)).getProcessingTimeAdvance());
+        if (event != NO_EVENT && event < stream.size() && stream.get(event) instanceof TestStream.ProcessingTimeEvent) {
+          now = now.plus(((TestStream.ProcessingTimeEvent<Object>) stream.get(event)).getProcessingTimeAdvance());
         }
       }
       for (Stage stage : plan.stages()) {
         scheduler.checkNotCancelled();
-        runStage(stage, new StreamRound(round, earliest(stage.upstream()), now, sideInputWatermarks(stage)));
+        runStage(stage, new StreamRound(round, earliest(stage.upstream(), before), now, sideInputWatermarks(stage, before)), event);
       }
       scheduler.releaseShuffles();
-      LOG.debug("round {}: output watermarks by stage {}", round, outputWatermarks);
-      moved =
-          !outputWatermarks.equals(before)
-              && outputWatermarks.values().stream().anyMatch(w -> w.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE));
+      LOG.debug("round {} (TestStream event {}): output watermarks by stage {}", round, event, outputWatermarks);
+      settled = outputWatermarks.equals(before);
+      moved = !settled && outputWatermarks.values().stream().anyMatch(w -> w.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE));
     }
   }
 
-  private void runStage(Stage stage, StreamRound round) throws Exception {
+  private void runStage(Stage stage, StreamRound round, int event) throws Exception {
     Step root = stage.root();
     List<TaskResult> results;
     Instant output = round.inputWatermark();
     if (root instanceof Step.TestStreamRead) {
       List<TestStream.Event<Object>> stream = events.get(stage.id());
-      TestStream.Event<Object> event = round.number() < stream.size() ? stream.get(round.number()) : null;
-      results = run(stage, event instanceof TestStream.ElementEvent ? List.of(new TaskInput.StreamEvent(round.number())) : List.of(), round);
-      if (event == null) {
-        output = BoundedWindow.TIMESTAMP_MAX_VALUE;
-      } else if (event instanceof TestStream.WatermarkEvent) {
-        output = ((TestStream.WatermarkEvent<Object>) event).getWatermark();
+      TestStream.Event<Object> next = event != NO_EVENT && event < stream.size() ? stream.get(event) : null;
+      results = run(stage, next instanceof TestStream.ElementEvent ? List.of(new TaskInput.StreamEvent(event)) : List.of(), round);
+      if (next instanceof TestStream.WatermarkEvent) {
+        output = ((TestStream.WatermarkEvent<Object>) next).getWatermark();
+      } else if (event != NO_EVENT && next == null) {
+        output = BoundedWindow.TIMESTAMP_MAX_VALUE; // its events are over
       } else {
         output = outputWatermarks.getOrDefault(stage.id(), BoundedWindow.TIMESTAMP_MIN_VALUE);
       }
@@ -137,7 +146,7 @@ final class StreamRounds {
   }
 
   /** By view id, the watermark of every side input the stage's root waits for: the earliest of its writers'. */
-  private Map<String, Instant> sideInputWatermarks(Stage stage) {
+  private Map<String, Instant> sideInputWatermarks(Stage stage, Map<Integer, Instant> watermarks) {
     List<PCollectionView<?>> views = List.of();
     if (stage.root() instanceof Step.Rebalance) {
       views = ((Step.Rebalance) stage.root()).waitFor();
@@ -147,16 +156,16 @@ final class StreamRounds {
     Map<String, Instant> out = new HashMap<>();
     for (PCollectionView<?> view : views) {
       String id = Planner.viewId(view);
-      out.put(id, earliest(viewWriters.getOrDefault(id, List.of())));
+      out.put(id, earliest(viewWriters.getOrDefault(id, List.of()), watermarks));
     }
     return out;
   }
 
-  /** The earliest output watermark of these stages, as of this round. */
-  private Instant earliest(Collection<Integer> stages) {
+  /** The earliest of these stages' output watermarks. */
+  private static Instant earliest(Collection<Integer> stages, Map<Integer, Instant> watermarks) {
     Instant earliest = BoundedWindow.TIMESTAMP_MAX_VALUE;
     for (int upstream : stages) {
-      Instant w = outputWatermarks.getOrDefault(upstream, BoundedWindow.TIMESTAMP_MIN_VALUE);
+      Instant w = watermarks.getOrDefault(upstream, BoundedWindow.TIMESTAMP_MIN_VALUE);
       earliest = w.isBefore(earliest) ? w : earliest;
     }
     return earliest;

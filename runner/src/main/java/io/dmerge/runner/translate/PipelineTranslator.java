@@ -20,7 +20,10 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterSynchronizedProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
 import org.apache.beam.sdk.util.construction.ParDoTranslation;
@@ -40,7 +43,10 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private final List<Step> steps = new ArrayList<>();
   private final Map<PValue, Integer> ids = new HashMap<>();
   private final Map<Integer, PCollectionInfo> pcollections = new LinkedHashMap<>();
-  /** Whether the pipeline streams: it reads a TestStream or runs an unbounded splittable DoFn. */
+  /**
+   * Whether the pipeline streams: it reads a TestStream, runs an unbounded splittable DoFn, or
+   * triggers on processing time.
+   */
   private final boolean streaming;
 
   private PipelineTranslator(Pipeline pipeline, boolean streaming) {
@@ -55,7 +61,13 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
     return new TranslatedPipeline(List.copyOf(translator.steps), Map.copyOf(translator.pcollections), translator.streaming);
   }
 
-  /** Whether the pipeline has a source of unbounded data: a TestStream, or an unbounded splittable DoFn. */
+  /**
+   * Whether the pipeline runs in rounds: it has a source of unbounded data (a TestStream, an
+   * unbounded splittable DoFn), or a trigger that fires on processing time. Such a trigger can fire
+   * a pane before all of its window's input is in, which a batch stage, seeing all of its input at
+   * once, never would: downstream would see one final pane where the user's pipeline asks for early
+   * ones.
+   */
   private static boolean streams(Pipeline pipeline) {
     boolean[] found = {false};
     pipeline.traverseTopologically(
@@ -68,8 +80,19 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
                 t instanceof TestStream
                     || (fn instanceof SplittableProcess.ProcessFn && ((SplittableProcess.ProcessFn<?, ?, ?, ?, ?>) fn).unbounded());
           }
+
+          @Override
+          public void visitValue(PValue value, TransformHierarchy.Node producer) {
+            found[0] |= value instanceof PCollection && firesOnProcessingTime(((PCollection<?>) value).getWindowingStrategy().getTrigger());
+          }
         });
     return found[0];
+  }
+
+  private static boolean firesOnProcessingTime(Trigger trigger) {
+    return trigger instanceof AfterProcessingTime
+        || trigger instanceof AfterSynchronizedProcessingTime
+        || trigger.subTriggers().stream().anyMatch(PipelineTranslator::firesOnProcessingTime);
   }
 
   @Override

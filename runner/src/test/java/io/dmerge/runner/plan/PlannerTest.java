@@ -1,6 +1,7 @@
 package io.dmerge.runner.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,10 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -183,6 +188,32 @@ class PlannerTest {
     // The loop runs the splittable DoFn again, writes its own residuals, and feeds what follows.
     assertTrue(loop.steps().contains(residuals), loop.toString());
     assertTrue(loop.steps().stream().anyMatch(s -> s.name().startsWith("Use/")), loop.toString());
+  }
+
+  @Test
+  void aProcessingTimeTriggerMakesABoundedPipelineStreamAndAnEventTimeOneDoesNot() {
+    p.apply(Create.of(KV.of("k", 1)))
+        .apply(
+            Window.<KV<String, Integer>>into(FixedWindows.of(Duration.standardMinutes(1)))
+                .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(Duration.standardMinutes(1))
+                .discardingFiredPanes())
+        .apply(GroupByKey.create());
+    assertFalse(plan().streaming(), "event-time panes of a bounded input all fire once the input is in");
+
+    Pipeline early = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DmergeRunner").create());
+    early
+        .apply(Create.of(KV.of("k", 1)))
+        .apply(
+            Window.<KV<String, Integer>>configure()
+                .triggering(
+                    AfterWatermark.pastEndOfWindow().withEarlyFirings(AfterProcessingTime.pastFirstElementInPane()))
+                .withAllowedLateness(Duration.ZERO)
+                .discardingFiredPanes())
+        .apply(GroupByKey.create());
+    assertTrue(
+        Planner.plan(PipelineTranslator.translate(early)).streaming(),
+        "a processing-time pane may fire before its window's input is all in");
   }
 
   @Test
