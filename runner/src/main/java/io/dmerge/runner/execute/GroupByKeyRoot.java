@@ -11,6 +11,7 @@ import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
 import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
 import org.apache.beam.runners.core.metrics.CounterCell;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
@@ -125,7 +126,7 @@ final class GroupByKeyRoot implements Root {
           runner.processElements(
               LateDataUtils.dropExpiredWindows(key, elements, state.timers(), windowing, droppedDueToLateness));
           if (!states.kept()) {
-            states.fireDue(state, t -> runner.onTimers(List.of(t)));
+            states.fireDue(state, () -> t -> runner.onTimers(List.of(t)));
           }
           runner.persist();
         });
@@ -134,9 +135,22 @@ final class GroupByKeyRoot implements Root {
 
   private void fireDue(ExecutableTriggerStateMachine trigger) throws Exception {
     for (KeyedStates.KeyState state : states.all()) {
-      ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
-      states.fireDue(state, t -> runner.onTimers(List.of(t)));
-      runner.persist();
+      states.fireDue(
+          state,
+          () -> {
+            ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
+            return new KeyedStates.Firing() {
+              @Override
+              public void fire(TimerData timer) throws Exception {
+                runner.onTimers(List.of(timer));
+              }
+
+              @Override
+              public void done() throws Exception {
+                runner.persist();
+              }
+            };
+          });
     }
   }
 

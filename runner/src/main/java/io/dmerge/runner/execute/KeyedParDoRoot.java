@@ -57,7 +57,7 @@ final class KeyedParDoRoot implements Root {
     wait.release(this::processOne);
     GroupedPartition.forEachKey(reader, partition, keys, values, this::processKey);
     for (KeyedStates.KeyState key : states.all()) {
-      states.fireDue(key, firing(key, runner(key)));
+      states.fireDue(key, () -> firing(key, runner(key)));
     }
     if (bundle != null) {
       metrics.run(bundle::finishBundle);
@@ -71,7 +71,7 @@ final class KeyedParDoRoot implements Root {
       wait.offer(element, ready -> metrics.run(() -> runner.processElement(element)));
     }
     if (!states.kept()) {
-      states.fireDue(state, firing(state, runner));
+      states.fireDue(state, () -> firing(state, runner));
     }
   }
 

@@ -59,6 +59,14 @@ final class KeyedStates {
   /** Fires one timer of a key. */
   interface Firing {
     void fire(TimerData timer) throws Exception;
+
+    /** After the key's last due timer fired. */
+    default void done() throws Exception {}
+  }
+
+  /** Makes a key's {@link Firing} once one of its timers is due: each needs a runner of its own. */
+  interface Firings {
+    Firing open() throws Exception;
   }
 
   /** Whether keys live on after their elements: then every kept key's timers are due in each round. */
@@ -106,11 +114,16 @@ final class KeyedStates {
    * Advances the key to the round's time and fires its timers that are due, one at a time in time
    * order, including those that firing timers set.
    */
-  void fireDue(KeyState key, Firing firing) throws Exception {
+  void fireDue(KeyState key, Firings firings) throws Exception {
     InMemoryTimerInternals timers = key.timers();
     advance(timers, watermark, processingTime);
+    Firing firing = null;
     for (TimerData t = next(timers); t != null; t = next(timers)) {
+      firing = firing == null ? firings.open() : firing;
       firing.fire(t);
+    }
+    if (firing != null) {
+      firing.done();
     }
   }
 
