@@ -19,6 +19,8 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.construction.TriggerTranslation;
@@ -26,6 +28,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
 import org.joda.time.Instant;
 
 /**
@@ -86,6 +89,10 @@ final class GroupByKeyRoot implements Root {
 
   private void groupByWindow() throws Exception {
     TimestampCombiner timestamps = windowing.getTimestampCombiner();
+    if ((Object) windowing.getWindowFn() instanceof GlobalWindows) {
+      GroupedPartition.forEachKey(reader, partition, keys, values, (key, elements) -> groupGlobally(key, elements, timestamps));
+      return;
+    }
     GroupedPartition.forEachKey(
         reader,
         partition,
@@ -106,6 +113,26 @@ final class GroupByKeyRoot implements Root {
                     KV.of(key, w.getValue()), outputTimes.get(w.getKey()), w.getKey(), PaneInfo.ON_TIME_AND_ONLY_FIRING));
           }
         });
+  }
+
+  /**
+   * All of a key's elements are in the one global window: its group is a view of the elements,
+   * decoded from the mapped regions on each iteration, so a key may have more values than the heap
+   * holds.
+   */
+  private void groupGlobally(Object key, Iterable<WindowedValue<Object>> elements, TimestampCombiner timestamps)
+      throws Exception {
+    Instant outputTime = null;
+    if (timestamps == TimestampCombiner.END_OF_WINDOW) {
+      outputTime = GlobalWindow.INSTANCE.maxTimestamp();
+    } else {
+      for (WindowedValue<Object> element : elements) {
+        Instant t = timestamps.assign(GlobalWindow.INSTANCE, element.getTimestamp());
+        outputTime = outputTime == null ? t : timestamps.combine(outputTime, t);
+      }
+    }
+    Iterable<Object> groupValues = Iterables.transform(elements, WindowedValue::getValue);
+    output.accept(WindowedValues.of(KV.of(key, groupValues), outputTime, GlobalWindow.INSTANCE, PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }
 
   private void reduce() throws Exception {

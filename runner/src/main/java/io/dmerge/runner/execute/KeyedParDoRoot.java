@@ -64,7 +64,7 @@ final class KeyedParDoRoot implements Root {
     }
   }
 
-  private void processKey(Object key, List<WindowedValue<Object>> elements) throws Exception {
+  private void processKey(Object key, Iterable<WindowedValue<Object>> elements) throws Exception {
     KeyedStates.KeyState state = states.of(key, keys);
     DoFnRunner<Object, Object> runner = runner(state);
     for (WindowedValue<Object> element : elements) {

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.coders.Coder;
 public final class ShuffleReader implements AutoCloseable {
   private final List<MappedRegion> mapped = new ArrayList<>();
   private final List<SegmentReader> segments = new ArrayList<>();
+  private boolean closed;
 
   public ShuffleReader(Dmerge dmerge, List<RegionRef> regions) {
     try {
@@ -57,12 +58,12 @@ public final class ShuffleReader implements AutoCloseable {
    * The records of {@code partition} from all producers, merged in key order (see {@link
    * io.dmerge.shuffle.segment.KeyOrder}); only one record per producer is looked at at a time.
    */
-  public SegmentReader.RecordCursor inKeyOrder(int partition) {
-    List<SegmentReader.RecordCursor> cursors = new ArrayList<>(segments.size());
+  public KeyOrderMerge inKeyOrder(int partition) {
+    List<SegmentReader.ReplayableCursor> cursors = new ArrayList<>(segments.size());
     for (SegmentReader segment : segments) {
       cursors.add(segment.partitionInKeyOrder(partition));
     }
-    return new KeyOrderMerge(cursors);
+    return new KeyOrderMerge(cursors, () -> !closed);
   }
 
   /** Decodes values with one coder, reusing one stream. */
@@ -81,6 +82,7 @@ public final class ShuffleReader implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     mapped.forEach(MappedRegion::close);
     mapped.clear();
     segments.clear();

@@ -2,6 +2,7 @@ package io.dmerge.runner.shuffle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dmerge.shuffle.segment.SegmentReader;
@@ -85,5 +86,26 @@ class KeyOrderMergeTest {
       assertEquals(List.of("z=2", "\u00e9=1"), drain(reader.inKeyOrder(0)));
     }
     assertTrue(ByteBuffer.wrap("\u00e9".getBytes(StandardCharsets.UTF_8)).get(0) < 0);
+  }
+
+  @Test
+  void aProducersStretchOfRecordsCanBeReadAgainWhileItsRegionIsMapped() throws Exception {
+    List<RegionRef> refs = List.of(produce("p0", true, "a=0.1", "b=0.2", "b=0.3", "c=0.4"), produce("p1", true, "b=1.1"));
+    KeyOrderMerge merge;
+    try (ShuffleReader reader = new ShuffleReader(dmerge, refs)) {
+      merge = reader.inKeyOrder(0);
+      List<int[]> bs = new ArrayList<>(); // {producer, entry} of every record of key b
+      while (merge.next()) {
+        if (StandardCharsets.UTF_8.decode(merge.key()).toString().equals("b")) {
+          bs.add(new int[] {merge.producer(), merge.entry()});
+        }
+      }
+      assertEquals(List.of("0:1", "0:2", "1:0"), bs.stream().map(b -> b[0] + ":" + b[1]).toList());
+      assertEquals(List.of("b=0.2", "b=0.3"), drain(merge.replay(0, 1, 3)));
+      assertEquals(List.of("b=0.2", "b=0.3"), drain(merge.replay(0, 1, 3)), "a stretch replays as often as asked");
+      assertEquals(List.of("b=1.1"), drain(merge.replay(1, 0, 1)));
+    }
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> merge.replay(0, 1, 3));
+    assertTrue(e.getMessage().contains("after the task that read it ended"), e.getMessage());
   }
 }

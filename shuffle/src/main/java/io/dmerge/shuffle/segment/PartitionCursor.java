@@ -29,6 +29,14 @@ abstract class PartitionCursor implements SegmentReader.RecordCursor {
     this.verified = new ByteBuffer[blocks.size()];
   }
 
+  /** Another cursor over the same partition, sharing the blocks already verified. */
+  PartitionCursor(PartitionCursor of) {
+    this.id = of.id;
+    this.region = of.region;
+    this.blocks = of.blocks;
+    this.verified = of.verified;
+  }
+
   final int blockCount() {
     return blocks.size();
   }

@@ -118,7 +118,7 @@ public final class SegmentReader {
    *
    * @throws IllegalStateException if the segment was written unsorted
    */
-  public RecordCursor partitionInKeyOrder(int partition) {
+  public ReplayableCursor partitionInKeyOrder(int partition) {
     if (!sorted()) {
       throw new IllegalStateException("segment in region " + region.meta().id() + " was written without indexes");
     }
@@ -141,5 +141,17 @@ public final class SegmentReader {
 
     /** The current record's value bytes: a new view on each call, valid until the region is unmapped. */
     ByteBuffer value();
+  }
+
+  /**
+   * A cursor in key order whose stretches can be read again, so that a consumer can hand out a
+   * key's records as often as it is asked for them without holding them.
+   */
+  public interface ReplayableCursor extends RecordCursor {
+    /** The current record's place in key order: its entry number in the partition's index. */
+    int entry();
+
+    /** A new cursor over the index entries [from, to) of the same partition. */
+    RecordCursor replay(int from, int to);
   }
 }

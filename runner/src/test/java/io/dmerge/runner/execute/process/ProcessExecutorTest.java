@@ -66,6 +66,63 @@ public class ProcessExecutorTest {
     assertEquals(0, leftoverFiles());
   }
 
+  /**
+   * One key with more values than a worker's heap holds: the GroupByKey hands them out as a view of
+   * the mapped regions, read again on each iteration, not as a list.
+   */
+  @Test
+  void aKeyWithMoreValuesThanAWorkersHeapIsGrouped() throws IOException {
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(
+                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2", "--maxTaskAttempts=1",
+                    "--workerJvmOptions=-XX:+UseParallelGC -Xmx64m", "--regionDirectory=" + regions, "--spillDirectory=" + spill)
+                .create());
+    PCollection<KV<String, Long>> sizes =
+        p.apply(Create.of(0, 1, 2, 3, 4, 5, 6, 7))
+            .apply(ParDo.of(new ManyValuesOfOneKey()))
+            .apply(GroupByKey.create())
+            .apply(ParDo.of(new CountTwice()));
+    PAssert.that(sizes).containsInAnyOrder(KV.of("hot", 8L * ManyValuesOfOneKey.VALUES));
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  /** 20,000 values of 1 KiB each, about 160 MiB for eight inputs, all under one key. */
+  static final class ManyValuesOfOneKey extends DoFn<Integer, KV<String, byte[]>> {
+    static final int VALUES = 20_000;
+
+    @ProcessElement
+    public void process(@Element Integer seed, OutputReceiver<KV<String, byte[]>> out) {
+      for (int i = 0; i < VALUES; i++) {
+        byte[] value = new byte[1024];
+        value[0] = (byte) i;
+        value[1023] = seed.byteValue();
+        out.output(KV.of("hot", value));
+      }
+    }
+  }
+
+  /** Counts a group's values in two passes, as a DoFn may: both must see all of them. */
+  static final class CountTwice extends DoFn<KV<String, Iterable<byte[]>>, KV<String, Long>> {
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<byte[]>> group, OutputReceiver<KV<String, Long>> out) {
+      long first = 0;
+      long bytes = 0;
+      for (byte[] v : group.getValue()) {
+        first++;
+        bytes += v.length;
+      }
+      long second = 0;
+      for (byte[] v : group.getValue()) {
+        second++;
+      }
+      if (first != second || bytes != first * 1024) {
+        throw new IllegalStateException(first + " values, then " + second + "; " + bytes + " bytes");
+      }
+      out.output(KV.of(group.getKey(), first));
+    }
+  }
+
   /** Sleeps a minute per element: a task that is still running when the test cancels its job. */
   static final class Sleepy extends DoFn<Integer, Integer> {
     @ProcessElement
