@@ -2,11 +2,7 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
@@ -16,11 +12,10 @@ import org.apache.beam.runners.core.metrics.CounterCell;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.construction.TriggerTranslation;
@@ -40,7 +35,8 @@ import org.joda.time.Instant;
  * round's elements and what they made due after them.
  *
  * <p>The common batch case — windows that never merge, default trigger — has exactly one on-time
- * pane per key and window, so it is grouped directly, without per-key state and timers.
+ * pane per key and window, so it is grouped directly, without per-key state and timers: its
+ * producers write each element under its key and window ({@link KeyInWindowWriteOperator}).
  */
 final class GroupByKeyRoot implements Root {
   private final ShuffleReader reader;
@@ -78,61 +74,66 @@ final class GroupByKeyRoot implements Root {
     this.output = output;
   }
 
+  /**
+   * Whether a GroupByKey groups its records by key and window, as its producers wrote them: in
+   * batch, windows that never merge under the default trigger fire exactly one on-time pane per key
+   * and window, so the grouping needs no per-key state and timers. The window coder must be
+   * deterministic, as grouping compares the encoded window too.
+   */
+  static boolean groupsByWindow(WindowingStrategy<?, ?> windowing, boolean batch) {
+    if (!batch || !windowing.getWindowFn().isNonMerging() || !(windowing.getTrigger() instanceof DefaultTrigger)) {
+      return false;
+    }
+    try {
+      windowing.getWindowFn().windowCoder().verifyDeterministic();
+      return true;
+    } catch (Coder.NonDeterministicException e) {
+      return false;
+    }
+  }
+
+  /** The coder of a GroupByKey's record keys: the key, followed by the window where it {@link #groupsByWindow}. */
+  static Coder<?> recordKeyCoder(Coder<?> keyCoder, WindowingStrategy<?, ?> windowing, boolean batch) {
+    return groupsByWindow(windowing, batch) ? KvCoder.of(keyCoder, windowing.getWindowFn().windowCoder()) : keyCoder;
+  }
+
   @Override
   public void run() throws Exception {
-    if (!states.kept() && windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger) {
+    if (groupsByWindow(windowing, !states.kept())) {
       groupByWindow();
     } else {
       reduce();
     }
   }
 
+  /**
+   * Each key and window is one group. Its values are a view of its records, decoded from the
+   * mapped regions on each iteration, so a key may have more values in a window than the heap holds.
+   */
+  @SuppressWarnings("unchecked")
   private void groupByWindow() throws Exception {
     TimestampCombiner timestamps = windowing.getTimestampCombiner();
-    if ((Object) windowing.getWindowFn() instanceof GlobalWindows) {
-      GroupedPartition.forEachKey(reader, partition, keys, values, (key, elements) -> groupGlobally(key, elements, timestamps));
-      return;
-    }
     GroupedPartition.forEachKey(
         reader,
         partition,
         keys,
         values,
-        (key, elements) -> {
-          Map<BoundedWindow, List<Object>> grouped = new LinkedHashMap<>();
-          Map<BoundedWindow, Instant> outputTimes = new HashMap<>();
-          for (WindowedValue<Object> element : elements) {
-            for (BoundedWindow w : element.getWindows()) {
-              grouped.computeIfAbsent(w, x -> new ArrayList<>()).add(element.getValue());
-              outputTimes.merge(w, timestamps.assign(w, element.getTimestamp()), timestamps::combine);
+        (keyInWindow, elements) -> {
+          KV<Object, BoundedWindow> group = (KV<Object, BoundedWindow>) keyInWindow;
+          BoundedWindow window = group.getValue();
+          Instant outputTime = null;
+          if (timestamps == TimestampCombiner.END_OF_WINDOW) {
+            outputTime = window.maxTimestamp();
+          } else {
+            for (WindowedValue<Object> element : elements) {
+              Instant t = timestamps.assign(window, element.getTimestamp());
+              outputTime = outputTime == null ? t : timestamps.combine(outputTime, t);
             }
           }
-          for (Map.Entry<BoundedWindow, List<Object>> w : grouped.entrySet()) {
-            output.accept(
-                WindowedValues.of(
-                    KV.of(key, w.getValue()), outputTimes.get(w.getKey()), w.getKey(), PaneInfo.ON_TIME_AND_ONLY_FIRING));
-          }
+          Iterable<Object> groupValues = Iterables.transform(elements, WindowedValue::getValue);
+          output.accept(
+              WindowedValues.of(KV.of(group.getKey(), groupValues), outputTime, window, PaneInfo.ON_TIME_AND_ONLY_FIRING));
         });
-  }
-
-  /**
-   * All of a key's elements are in the one global window: its group is a view of the elements,
-   * decoded from the mapped regions on each iteration, so a key may have more values than the heap
-   * holds.
-   */
-  private void groupGlobally(Object key, Iterable<WindowedValue<Object>> elements, TimestampCombiner timestamps)
-      throws Exception {
-    Instant outputTime = null;
-    if (timestamps == TimestampCombiner.END_OF_WINDOW) {
-      outputTime = GlobalWindow.INSTANCE.maxTimestamp();
-    } else {
-      for (WindowedValue<Object> element : elements) {
-        Instant t = timestamps.assign(GlobalWindow.INSTANCE, element.getTimestamp());
-        outputTime = outputTime == null ? t : timestamps.combine(outputTime, t);
-      }
-    }
-    Iterable<Object> groupValues = Iterables.transform(elements, WindowedValue::getValue);
-    output.accept(WindowedValues.of(KV.of(key, groupValues), outputTime, GlobalWindow.INSTANCE, PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }
 
   private void reduce() throws Exception {

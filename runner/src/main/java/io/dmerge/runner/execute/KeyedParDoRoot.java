@@ -2,7 +2,6 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import io.dmerge.runner.shuffle.ShuffleReader;
-import java.util.List;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.InMemoryTimerInternals;

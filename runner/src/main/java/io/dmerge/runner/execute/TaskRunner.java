@@ -154,7 +154,11 @@ public final class TaskRunner {
       return new AssignWindowsOperator(((Step.AssignWindows) step).windowFn(), output(step));
     } else if (step instanceof Step.GroupByKey) {
       Step.GroupByKey g = (Step.GroupByKey) step;
-      return new KeyedWriteOperator(writer(g, g.valueCoder(), g.windowing(), spec.partitions()), new KeyBytes(g.keyCoder()), true);
+      ShuffleWriter<WindowedValue<?>> writer = writer(g, g.valueCoder(), g.windowing(), spec.partitions());
+      boolean batch = spec.round() == null;
+      return GroupByKeyRoot.groupsByWindow(g.windowing(), batch)
+          ? new KeyInWindowWriteOperator(writer, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), batch)))
+          : new KeyedWriteOperator(writer, new KeyBytes(g.keyCoder()), true);
     } else if (step instanceof Step.KeyedParDo) {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
       return new KeyedWriteOperator(
@@ -195,7 +199,7 @@ public final class TaskRunner {
     if (step instanceof Step.GroupByKey) {
       Step.GroupByKey g = (Step.GroupByKey) step;
       return new GroupByKeyRoot(
-          reader, p, new KeyBytes(g.keyCoder()), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
+          reader, p, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), spec.round() == null)), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
           keyedStates(p, false), droppedDueToLateness(step), output(step));
     } else if (step instanceof Step.CombinePerKey) {
       Step.CombinePerKey c = (Step.CombinePerKey) step;

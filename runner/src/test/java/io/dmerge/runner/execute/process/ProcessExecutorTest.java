@@ -25,10 +25,13 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,11 +70,11 @@ public class ProcessExecutorTest {
   }
 
   /**
-   * One key with more values than a worker's heap holds: the GroupByKey hands them out as a view of
-   * the mapped regions, read again on each iteration, not as a list.
+   * One key with more values in each of two windows than a worker's heap holds: the GroupByKey
+   * hands them out as a view of the mapped regions, read again on each iteration, not as a list.
    */
   @Test
-  void aKeyWithMoreValuesThanAWorkersHeapIsGrouped() throws IOException {
+  void aKeyWithMoreValuesThanAWorkersHeapIsGroupedPerWindow() throws IOException {
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(
@@ -81,23 +84,29 @@ public class ProcessExecutorTest {
     PCollection<KV<String, Long>> sizes =
         p.apply(Create.of(0, 1, 2, 3, 4, 5, 6, 7))
             .apply(ParDo.of(new ManyValuesOfOneKey()))
+            .apply(Window.into(FixedWindows.of(Duration.standardHours(1))))
             .apply(GroupByKey.create())
             .apply(ParDo.of(new CountTwice()));
-    PAssert.that(sizes).containsInAnyOrder(KV.of("hot", 8L * ManyValuesOfOneKey.VALUES));
+    KV<String, Long> oneWindow = KV.of("hot", 4L * ManyValuesOfOneKey.VALUES);
+    PAssert.that(sizes).containsInAnyOrder(oneWindow, oneWindow);
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
-  /** 20,000 values of 1 KiB each, about 160 MiB for eight inputs, all under one key. */
+  /**
+   * 20,000 values of 1 KiB each under one key, in the first hour for seeds 0 to 3 and in the second
+   * for the others: about 80 MiB per hour for eight seeds.
+   */
   static final class ManyValuesOfOneKey extends DoFn<Integer, KV<String, byte[]>> {
     static final int VALUES = 20_000;
 
     @ProcessElement
     public void process(@Element Integer seed, OutputReceiver<KV<String, byte[]>> out) {
+      Instant hour = new Instant(0).plus(Duration.standardHours(seed / 4));
       for (int i = 0; i < VALUES; i++) {
         byte[] value = new byte[1024];
         value[0] = (byte) i;
         value[1023] = seed.byteValue();
-        out.output(KV.of("hot", value));
+        out.outputWithTimestamp(KV.of("hot", value), hour.plus(Duration.millis(i)));
       }
     }
   }
