@@ -24,6 +24,7 @@ import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Iterables;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Lists;
 import org.joda.time.Instant;
 
 /**
@@ -151,10 +152,12 @@ final class GroupByKeyRoot implements Root {
         (key, elements) -> {
           KeyedStates.KeyState state = states.of(key, keys);
           ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
+          // ReduceFnRunner reads its input several times and keeps it in its state anyway: decode
+          // the elements, and count those dropped as late, once.
           runner.processElements(
-              LateDataUtils.dropExpiredWindows(key, elements, state.timers(), windowing, droppedDueToLateness));
+              Lists.newArrayList(LateDataUtils.dropExpiredWindows(key, elements, state.timers(), windowing, droppedDueToLateness)));
           if (!states.kept()) {
-            states.fireDue(state, () -> t -> runner.onTimers(List.of(t)));
+            fireDue(state, runner);
           }
           runner.persist();
         });
@@ -163,22 +166,25 @@ final class GroupByKeyRoot implements Root {
 
   private void fireDue(ExecutableTriggerStateMachine trigger) throws Exception {
     for (KeyedStates.KeyState state : states.all()) {
-      states.fireDue(
-          state,
-          () -> {
-            ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
-            return new KeyedStates.Firing() {
-              @Override
-              public void fire(TimerData timer) throws Exception {
-                runner.onTimers(List.of(timer));
-              }
+      List<TimerData> due = states.takeDue(state);
+      if (!due.isEmpty()) {
+        ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
+        runner.onTimers(due);
+        fireDue(state, runner);
+        runner.persist();
+      }
+    }
+  }
 
-              @Override
-              public void done() throws Exception {
-                runner.persist();
-              }
-            };
-          });
+  /**
+   * Fires the key's due timers together, as ReduceFnRunner expects: a window whose end and whose
+   * garbage collection are both due then closes with one final pane, not with an on-time pane and
+   * then a second, empty copy of it. Timers that firing set and that are due fire next.
+   */
+  private void fireDue(KeyedStates.KeyState state, ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner)
+      throws Exception {
+    for (List<TimerData> due = states.takeDue(state); !due.isEmpty(); due = states.takeDue(state)) {
+      runner.onTimers(due);
     }
   }
 

@@ -2,6 +2,7 @@ package io.dmerge.runner.execute;
 
 import io.dmerge.runner.shuffle.KeyBytes;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,9 +60,6 @@ final class KeyedStates {
   /** Fires one timer of a key. */
   interface Firing {
     void fire(TimerData timer) throws Exception;
-
-    /** After the key's last due timer fired. */
-    default void done() throws Exception {}
   }
 
   /** Makes a key's {@link Firing} once one of its timers is due: each needs a runner of its own. */
@@ -122,9 +120,20 @@ final class KeyedStates {
       firing = firing == null ? firings.open() : firing;
       firing.fire(t);
     }
-    if (firing != null) {
-      firing.done();
+  }
+
+  /**
+   * Advances the key to the round's time and takes all of its timers that are due, in time order,
+   * for a runner that fires a window's timers together.
+   */
+  List<TimerData> takeDue(KeyState key) throws Exception {
+    InMemoryTimerInternals timers = key.timers();
+    advance(timers, watermark, processingTime);
+    List<TimerData> due = new ArrayList<>();
+    for (TimerData t = next(timers); t != null; t = next(timers)) {
+      due.add(t);
     }
+    return due;
   }
 
   /** The earliest watermark hold of any kept key (state or timer), or the end of time. */
