@@ -143,7 +143,7 @@ final class GroupByKeyRoot implements Root {
             TriggerStateMachines.stateMachineForTrigger(TriggerTranslation.toProto(windowing.getTrigger())));
     // What was due by the round's time fires before the round's elements, which upstream produced
     // after that time: a processing-time pane holds what arrived up to then, not what came later.
-    fireDue(trigger);
+    fireKeptKeys(trigger);
     GroupedPartition.forEachKey(
         reader,
         partition,
@@ -157,20 +157,20 @@ final class GroupByKeyRoot implements Root {
           runner.processElements(
               Lists.newArrayList(LateDataUtils.dropExpiredWindows(key, elements, state.timers(), windowing, droppedDueToLateness)));
           if (!states.kept()) {
-            fireDue(state, runner);
+            fire(state, runner, states.takeDue(state));
           }
           runner.persist();
         });
-    fireDue(trigger);
+    fireKeptKeys(trigger);
   }
 
-  private void fireDue(ExecutableTriggerStateMachine trigger) throws Exception {
+  /** Fires the due timers of every kept key; a key gets a runner only when some are due. */
+  private void fireKeptKeys(ExecutableTriggerStateMachine trigger) throws Exception {
     for (KeyedStates.KeyState state : states.all()) {
       List<TimerData> due = states.takeDue(state);
       if (!due.isEmpty()) {
         ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner = runner(state, trigger);
-        runner.onTimers(due);
-        fireDue(state, runner);
+        fire(state, runner, due);
         runner.persist();
       }
     }
@@ -181,9 +181,10 @@ final class GroupByKeyRoot implements Root {
    * garbage collection are both due then closes with one final pane, not with an on-time pane and
    * then a second, empty copy of it. Timers that firing set and that are due fire next.
    */
-  private void fireDue(KeyedStates.KeyState state, ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner)
+  private void fire(
+      KeyedStates.KeyState state, ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner, List<TimerData> due)
       throws Exception {
-    for (List<TimerData> due = states.takeDue(state); !due.isEmpty(); due = states.takeDue(state)) {
+    for (; !due.isEmpty(); due = states.takeDue(state)) {
       runner.onTimers(due);
     }
   }

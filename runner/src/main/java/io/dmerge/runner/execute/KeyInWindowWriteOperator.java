@@ -24,10 +24,6 @@ final class KeyInWindowWriteOperator implements Operator {
   @Override
   public void accept(WindowedValue<?> element) throws Exception {
     KV<?, ?> kv = (KV<?, ?>) element.getValue();
-    if (element.getWindows().size() == 1) {
-      writer.write(keysInWindows.encode(KV.of(kv.getKey(), element.getWindows().iterator().next())), element.withValue(kv.getValue()));
-      return;
-    }
     for (BoundedWindow window : element.getWindows()) {
       writer.write(
           keysInWindows.encode(KV.of(kv.getKey(), window)),

@@ -199,7 +199,8 @@ public final class TaskRunner {
     if (step instanceof Step.GroupByKey) {
       Step.GroupByKey g = (Step.GroupByKey) step;
       return new GroupByKeyRoot(
-          reader, p, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), spec.round() == null)), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
+          reader, p, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), spec.round() == null)),
+          decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
           keyedStates(p, false), droppedDueToLateness(step), output(step));
     } else if (step instanceof Step.CombinePerKey) {
       Step.CombinePerKey c = (Step.CombinePerKey) step;

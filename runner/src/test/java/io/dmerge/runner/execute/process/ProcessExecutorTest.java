@@ -42,11 +42,19 @@ public class ProcessExecutorTest {
   @TempDir Path markers;
 
   private Pipeline pipeline() {
-    return Pipeline.create(
-        PipelineOptionsFactory.fromArgs(
-                "--runner=DmergeRunner", "--executor=process", "--parallelism=2", "--maxTaskAttempts=3",
-                "--regionDirectory=" + regions, "--spillDirectory=" + spill)
-            .create());
+    return pipeline("--maxTaskAttempts=3");
+  }
+
+  /** Two worker processes, regions under the test's directories, and these options. */
+  private Pipeline pipeline(String... options) {
+    String[] args =
+        Stream.concat(
+                Stream.of(
+                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2",
+                    "--regionDirectory=" + regions, "--spillDirectory=" + spill),
+                Stream.of(options))
+            .toArray(String[]::new);
+    return Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
   }
 
   private long leftoverFiles() throws IOException {
@@ -75,12 +83,7 @@ public class ProcessExecutorTest {
    */
   @Test
   void aKeyWithMoreValuesThanAWorkersHeapIsGroupedPerWindow() throws IOException {
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2", "--maxTaskAttempts=1",
-                    "--workerJvmOptions=-XX:+UseParallelGC -Xmx64m", "--regionDirectory=" + regions, "--spillDirectory=" + spill)
-                .create());
+    Pipeline p = pipeline("--maxTaskAttempts=1", "--workerJvmOptions=-XX:+UseParallelGC -Xmx64m");
     PCollection<KV<String, Long>> sizes =
         p.apply(Create.of(0, 1, 2, 3, 4, 5, 6, 7))
             .apply(ParDo.of(new ManyValuesOfOneKey()))
@@ -168,12 +171,7 @@ public class ProcessExecutorTest {
    */
   @Test
   void writesToAWorkersRealStdoutDoNotDisturbItsChannel() throws IOException {
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2", "--maxTaskAttempts=1",
-                    "--regionDirectory=" + regions, "--spillDirectory=" + spill, "--workerJvmOptions=-Xlog:gc -Xmx256m")
-                .create());
+    Pipeline p = pipeline("--maxTaskAttempts=1", "--workerJvmOptions=-Xlog:gc -Xmx256m");
     PCollection<KV<String, Iterable<Integer>>> grouped =
         p.apply(Create.of(KV.of("a", 1), KV.of("a", 2), KV.of("b", 3)))
             .apply(GroupByKey.create())
@@ -224,13 +222,7 @@ public class ProcessExecutorTest {
 
   @Test
   void workersRunWithTheGivenJvmOptions() throws IOException {
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=DmergeRunner", "--executor=process", "--parallelism=2",
-                    "--regionDirectory=" + regions, "--spillDirectory=" + spill,
-                    "--workerJvmOptions=-Ddmerge.test.flag=on  -Xmx300m")
-                .create());
+    Pipeline p = pipeline("--workerJvmOptions=-Ddmerge.test.flag=on  -Xmx300m");
     PCollection<String> seen = p.apply(Create.of(1, 2, 3)).apply(ParDo.of(new WorkerJvmFn()));
     PAssert.that(seen).containsInAnyOrder("on 300", "on 300", "on 300");
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
