@@ -4,7 +4,10 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.util.construction.DeduplicatedFlattenFactory;
 import org.apache.beam.sdk.util.construction.EmptyFlattenAsCreateFactory;
 import org.apache.beam.sdk.util.construction.PTransformMatchers;
@@ -34,10 +37,20 @@ public final class PipelineOverrides {
             PTransformOverride.of(PTransformMatchers.emptyFlatten(), EmptyFlattenAsCreateFactory.instance()),
             PTransformOverride.of(
                 PTransformMatchers.flattenWithDuplicateInputs(), DeduplicatedFlattenFactory.create()),
-            PTransformOverride.of(PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+            PTransformOverride.of(splittableParDo(), new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.splittableProcessKeyedBounded(), new SplittableProcess.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.splittableProcessKeyedUnbounded(), new SplittableProcess.OverrideFactory<>())));
+  }
+
+  /**
+   * What {@link PTransformMatchers#splittableParDo()} matches, decided from the DoFn's signature:
+   * Beam's matcher translates every ParDo to a proto to find out, serializing its DoFn each time.
+   */
+  private static PTransformMatcher splittableParDo() {
+    return application ->
+        application.getTransform() instanceof ParDo.MultiOutput<?, ?> parDo
+            && DoFnSignatures.getSignature(parDo.getFn().getClass()).processElement().isSplittable();
   }
 }

@@ -10,7 +10,6 @@ import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Combine;
@@ -26,7 +25,6 @@ import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
-import org.apache.beam.sdk.util.construction.ParDoTranslation;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
@@ -144,8 +142,6 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   }
 
   private void translateParDo(TransformHierarchy.Node node, String urn) {
-    @SuppressWarnings("unchecked")
-    AppliedPTransform<PCollection<?>, ?, ?> applied = (AppliedPTransform<PCollection<?>, ?, ?>) node.toAppliedPTransform(pipeline);
     ParDo.MultiOutput<?, ?> parDo = (ParDo.MultiOutput<?, ?>) node.getTransform();
     PCollection<?> input = mainInput(node);
     Map<TupleTag<?>, Coder<?>> outputCoders = new LinkedHashMap<>();
@@ -162,8 +158,9 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
             outputCoders,
             input.getWindowingStrategy(),
             new ArrayList<>(parDo.getSideInputs().values()),
-            ParDoTranslation.getSchemaInformation(applied),
-            ParDoTranslation.getSideInputMapping(applied));
+            // What ParDoTranslation would compute, without its round trip of the DoFn through a proto.
+            ParDo.getDoFnSchemaInformation(parDo.getFn(), input),
+            parDo.getSideInputs());
     DoFnSignature signature = DoFnSignatures.getSignature(parDo.getFn().getClass());
     if (signature.processElement().isSplittable()) {
       throw new UnsupportedTransformException(node.getFullName(), urn, "splittable DoFn was not expanded");
