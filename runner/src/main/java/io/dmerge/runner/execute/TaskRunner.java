@@ -36,6 +36,11 @@ import org.joda.time.Instant;
  */
 public final class TaskRunner {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskRunner.class);
+
+  static {
+    WindowedValueClasses.load();
+  }
+
   private final TaskSpec spec;
   private final Dmerge dmerge;
   private final StreamingStore streamingStore;
