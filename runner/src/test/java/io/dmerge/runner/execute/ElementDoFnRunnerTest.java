@@ -50,7 +50,8 @@ class ElementDoFnRunnerTest {
         @Override
         public <T> void output(TupleTag<T> tag, WindowedValue<T> output) {
           assertEquals(MAIN, tag);
-          out.add(output);
+          // An output is valid only during this call, as for the operators behind a DoFn: keep a copy.
+          out.add(WindowedValues.builder(output).build());
         }
       };
 
