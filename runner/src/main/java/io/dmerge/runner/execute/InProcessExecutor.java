@@ -3,7 +3,7 @@ package io.dmerge.runner.execute;
 import io.dmerge.runner.schedule.TaskExecutor;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.RegionMeta;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +19,8 @@ import org.apache.beam.sdk.util.SerializableUtils;
 public final class InProcessExecutor implements TaskExecutor {
   private final Dmerge dmerge;
   private final ExecutorService pool;
-  private final Set<CompletableFuture<TaskResult>> running = ConcurrentHashMap.newKeySet();
+  /** Running attempts, and their reads for the scheduler to split. */
+  private final Map<CompletableFuture<TaskResult>, LiveRead> running = new ConcurrentHashMap<>();
   private final StreamingStore streamingStore = new StreamingStore();
 
   /** @param dmerge the job's regions on this node, which this executor closes */
@@ -39,12 +40,13 @@ public final class InProcessExecutor implements TaskExecutor {
   @Override
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
     CompletableFuture<TaskResult> result = new CompletableFuture<>();
-    running.add(result);
+    LiveRead live = new LiveRead();
+    running.put(result, live);
     Future<?> attempt =
         pool.submit(
             () -> {
               try {
-                result.complete(TaskRunner.run(SerializableUtils.clone(task), dmerge, streamingStore));
+                result.complete(TaskRunner.run(SerializableUtils.clone(task), dmerge, streamingStore, live));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               }
@@ -59,10 +61,21 @@ public final class InProcessExecutor implements TaskExecutor {
     return result;
   }
 
+  @Override
+  public LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
+    LiveRead live = running.get(attempt);
+    return live == null ? null : live.splitRest();
+  }
+
+  @Override
+  public boolean splitsReads() {
+    return true;
+  }
+
   /** Cancels every running attempt; their threads are interrupted. */
   @Override
   public void cancel() {
-    running.forEach(f -> f.cancel(true));
+    running.keySet().forEach(f -> f.cancel(true));
   }
 
   @Override

@@ -44,6 +44,7 @@ public final class TaskRunner {
   private final TaskSpec spec;
   private final Dmerge dmerge;
   private final StreamingStore streamingStore;
+  private final LiveRead live;
   private final PipelineOptions options;
   private final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
   private final Map<Integer, List<Receiver>> consumers = new HashMap<>();
@@ -57,16 +58,22 @@ public final class TaskRunner {
   private KeyedStates rootStates;
   private SideInputWait rootWait;
 
-  private TaskRunner(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) {
+  private TaskRunner(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore, LiveRead live) {
     this.spec = spec;
     this.dmerge = dmerge;
     this.streamingStore = streamingStore;
+    this.live = live;
     this.options = spec.options().get();
   }
 
   /** Runs a task; a streaming round's task finds what earlier rounds of its partition left in {@code streamingStore}. */
   public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) throws Exception {
-    return new TaskRunner(spec, dmerge, streamingStore).run();
+    return run(spec, dmerge, streamingStore, new LiveRead());
+  }
+
+  /** Runs a task whose bounded read, if it has one, the caller may split through {@code live}. */
+  public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore, LiveRead live) throws Exception {
+    return new TaskRunner(spec, dmerge, streamingStore, live).run();
   }
 
   private TaskResult run() throws Exception {
@@ -191,7 +198,7 @@ public final class TaskRunner {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private Root root(Step step, TaskInput input) {
     if (step instanceof Step.Read) {
-      return new ReadRoot(((TaskInput.SourceSplit) input).source(), options, scope(step), output(step));
+      return new ReadRoot(((TaskInput.SourceSplit) input).source(), options, scope(step), output(step), live);
     } else if (step instanceof Step.Impulse) {
       Receiver out = output(step);
       return () -> out.accept(WindowedValues.valueInGlobalWindow(new byte[0]));

@@ -1,6 +1,7 @@
 package io.dmerge.runner.schedule;
 
 import io.dmerge.runner.DmergePipelineOptions;
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.SideInputData;
 import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.LinkedHashSet;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,6 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.BoundedSource;
@@ -42,6 +46,8 @@ import org.apache.beam.sdk.values.PCollectionView;
  */
 public final class Scheduler {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Scheduler.class);
+  /** How often a read stage with an idle slot looks for a running read to split, in ms. */
+  private static final long REBALANCE_PERIOD_MS = 100;
   private final StagePlan plan;
   private final DmergePipelineOptions options;
   private final SerializablePipelineOptions serializedOptions;
@@ -261,20 +267,23 @@ public final class Scheduler {
   List<TaskResult> runStage(Stage stage, List<TaskInput> inputs, int firstIndex, StreamRound round) throws Exception {
     Map<String, SideInputData> sideInputs = sideInputs(stage);
     List<TaskResult> results = new ArrayList<>();
-    List<TaskSpec> attempts = new ArrayList<>();
+    Attempts attempts = new Attempts();
+    List<TaskSpec> first = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
-      attempts.add(spec(stage, firstIndex + i, 0, inputs.get(i), sideInputs, round));
+      first.add(spec(stage, firstIndex + i, 0, inputs.get(i), sideInputs, round));
       results.add(null);
     }
+    attempts.submit(first);
+    boolean rebalances = executor.splitsReads() && round == null && stage.root() instanceof Step.Read;
     while (!attempts.isEmpty()) {
       checkNotCancelled();
-      List<CompletableFuture<TaskResult>> futures = executor.submitAll(attempts);
       List<TaskSpec> retries = new ArrayList<>();
       Throwable fatal = null;
-      for (int i = 0; i < attempts.size(); i++) {
-        TaskSpec attempt = attempts.get(i);
+      // With a slot idle, wake up now and then to look for a read to split.
+      for (CompletableFuture<TaskResult> done : attempts.awaitEnded(rebalances && attempts.size() < options.getParallelism())) {
+        TaskSpec attempt = attempts.remove(done);
         try {
-          results.set(attempt.index() - firstIndex, futures.get(i).join());
+          results.set(attempt.index() - firstIndex, done.join());
         } catch (CancellationException e) {
           fatal = fatal == null ? e : fatal;
         } catch (RuntimeException e) {
@@ -283,18 +292,94 @@ public final class Scheduler {
             retries.add(spec(stage, attempt.index(), attempt.attempt() + 1, attempt.input(), sideInputs, round));
           } else if (fatal == null) {
             fatal = cause;
-            // The stage has failed: stop its other attempts instead of waiting for them. Other
-            // stages are stopped by run() once this failure is known to be the job's.
-            futures.forEach(f -> f.cancel(true));
           }
         }
       }
       if (fatal != null) {
+        // The stage has failed: stop its other attempts instead of waiting for them. Other
+        // stages are stopped by run() once this failure is known to be the job's.
+        attempts.cancelAll();
         throw new TaskFailedException(stage, TaskFailures.userFacing(fatal));
       }
-      attempts = retries;
+      attempts.submit(retries);
+      if (rebalances) {
+        rebalance(stage, attempts, results, firstIndex, sideInputs);
+      }
     }
     return results;
+  }
+
+  /** A stage's attempts on the executor that have not been handled yet, and those that have ended. */
+  private final class Attempts {
+    private final Map<CompletableFuture<TaskResult>, TaskSpec> running = new LinkedHashMap<>();
+    private final BlockingQueue<CompletableFuture<TaskResult>> ended = new LinkedBlockingQueue<>();
+
+    void submit(List<TaskSpec> attempts) {
+      List<CompletableFuture<TaskResult>> futures = executor.submitAll(attempts);
+      for (int i = 0; i < attempts.size(); i++) {
+        CompletableFuture<TaskResult> f = futures.get(i);
+        running.put(f, attempts.get(i));
+        f.whenComplete((r, t) -> ended.add(f));
+      }
+    }
+
+    /** The attempts that ended since last asked, after waiting for one; with {@code briefly}, at most {@link #REBALANCE_PERIOD_MS}. */
+    List<CompletableFuture<TaskResult>> awaitEnded(boolean briefly) throws InterruptedException {
+      List<CompletableFuture<TaskResult>> out = new ArrayList<>();
+      CompletableFuture<TaskResult> first = briefly ? ended.poll(REBALANCE_PERIOD_MS, TimeUnit.MILLISECONDS) : ended.take();
+      if (first != null) {
+        out.add(first);
+        ended.drainTo(out);
+      }
+      return out;
+    }
+
+    /** Running attempts with their specs; a spec replaced here is what the attempt's retry runs. */
+    Set<Map.Entry<CompletableFuture<TaskResult>, TaskSpec>> entries() {
+      return running.entrySet();
+    }
+
+    TaskSpec remove(CompletableFuture<TaskResult> attempt) {
+      return running.remove(attempt);
+    }
+
+    boolean isEmpty() {
+      return running.isEmpty();
+    }
+
+    int size() {
+      return running.size();
+    }
+
+    void cancelAll() {
+      running.keySet().forEach(f -> f.cancel(true));
+    }
+  }
+
+  /**
+   * Dynamic work rebalancing of a batch read stage: while a slot is idle, a running read gives
+   * the unread half of its range to a new task of the stage, and keeps the primary half, which is
+   * also all that the attempt's retry would read.
+   */
+  private void rebalance(Stage stage, Attempts attempts, List<TaskResult> results, int firstIndex, Map<String, SideInputData> sideInputs) {
+    while (attempts.size() < options.getParallelism()) {
+      TaskSpec residual = null;
+      for (Map.Entry<CompletableFuture<TaskResult>, TaskSpec> attempt : attempts.entries()) {
+        LiveRead.Split split = executor.splitRest(attempt.getKey());
+        if (split != null) {
+          TaskSpec kept = attempt.getValue();
+          attempt.setValue(spec(stage, kept.index(), kept.attempt(), new TaskInput.SourceSplit(split.primary()), sideInputs, null));
+          residual = spec(stage, firstIndex + results.size(), 0, new TaskInput.SourceSplit(split.residual()), sideInputs, null);
+          results.add(null);
+          LOG.debug("{}: task {} gave the rest of its read to task {}", stage, kept.index(), residual.index());
+          break;
+        }
+      }
+      if (residual == null) {
+        return;
+      }
+      attempts.submit(List.of(residual));
+    }
   }
 
   private TaskSpec spec(
@@ -309,7 +394,7 @@ public final class Scheduler {
     Step root = stage.root();
     List<TaskInput> inputs = new ArrayList<>();
     if (root instanceof Step.Read) {
-      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), root.name(), options, metrics)) {
+      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), root.name(), options, executor.splitsReads(), metrics)) {
         inputs.add(new TaskInput.SourceSplit(split));
       }
     } else if (root instanceof Step.Impulse) {

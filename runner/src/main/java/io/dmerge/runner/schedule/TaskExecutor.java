@@ -1,5 +1,6 @@
 package io.dmerge.runner.schedule;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.shuffle.RegionMeta;
@@ -14,6 +15,20 @@ public interface TaskExecutor extends AutoCloseable {
 
   /** Starts an attempt; the future fails with the attempt's failure. */
   CompletableFuture<TaskResult> submit(TaskSpec task);
+
+  /**
+   * Has a running attempt's bounded read give the unread half of its range away, for a new task;
+   * null if this executor cannot reach its attempts' reads or the read declines
+   * ({@link LiveRead#splitRest}). The attempt then reads only the primary range the split returns.
+   */
+  default LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
+    return null;
+  }
+
+  /** Whether {@link #splitRest} can split running reads at all. */
+  default boolean splitsReads() {
+    return false;
+  }
 
   /** Stops running attempts as far as possible. */
   void cancel();
