@@ -1,12 +1,15 @@
 package io.dmerge.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dmerge.shuffle.DmergeException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.beam.sdk.Pipeline;
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** A read that could not be split up front still spreads over every slot, each record read once. */
 class DynamicRebalancingTest {
   private static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
+  /** Set: the first read that gave its rest away fails once afterwards, as a lost region would. */
+  private static final AtomicBoolean FAIL_AFTER_SPLIT = new AtomicBoolean();
 
   @TempDir Path regions;
   @TempDir Path spill;
@@ -61,6 +66,8 @@ class DynamicRebalancingTest {
     public BoundedReader<Long> createReader(PipelineOptions options) {
       return new OffsetBasedReader<>(this) {
         private long current;
+        /** Where the range ended when the read began: a split moves the end closer. */
+        private long initialEnd;
 
         @Override
         protected long getCurrentOffset() {
@@ -70,7 +77,8 @@ class DynamicRebalancingTest {
         @Override
         protected boolean startImpl() {
           current = getCurrentSource().getStartOffset();
-          return current < getCurrentSource().getEndOffset();
+          initialEnd = getCurrentSource().getEndOffset();
+          return current < initialEnd;
         }
 
         @Override
@@ -82,6 +90,9 @@ class DynamicRebalancingTest {
             throw new java.io.InterruptedIOException();
           }
           current++;
+          if (getCurrentSource().getEndOffset() < initialEnd && FAIL_AFTER_SPLIT.compareAndSet(true, false)) {
+            throw new DmergeException("injected: a region of this attempt was lost");
+          }
           return current < getCurrentSource().getEndOffset();
         }
 
@@ -107,14 +118,26 @@ class DynamicRebalancingTest {
   @Test
   void anIdleSlotTakesHalfTheRestOfARunningRead() {
     THREADS.clear();
+    assertEquals(PipelineResult.State.DONE, runReadOf(1500));
+    assertTrue(THREADS.size() >= 2, "the read ran on " + THREADS + " only: it was never split");
+  }
+
+  @Test
+  void aRetriedAttemptReadsOnlyWhatItKeptAfterASplit() {
+    FAIL_AFTER_SPLIT.set(true);
+    assertEquals(PipelineResult.State.DONE, runReadOf(1500));
+    assertFalse(FAIL_AFTER_SPLIT.get(), "no attempt failed after a split: the test did not test a retry");
+  }
+
+  /** Reads offsets [0, n) on two slots; PAssert fails the job on a record missing or read twice. */
+  private PipelineResult.State runReadOf(long n) {
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(
                     "--runner=DmergeRunner", "--parallelism=2", "--regionDirectory=" + regions, "--spillDirectory=" + spill)
                 .create());
-    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, 1500))).apply(ParDo.of(new RecordThread()));
-    PAssert.that(read).containsInAnyOrder(LongStream.range(0, 1500).boxed().collect(Collectors.toList()));
-    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
-    assertTrue(THREADS.size() >= 2, "the read ran on " + THREADS + " only: it was never split");
+    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, n))).apply(ParDo.of(new RecordThread()));
+    PAssert.that(read).containsInAnyOrder(LongStream.range(0, n).boxed().collect(Collectors.toList()));
+    return p.run().waitUntilFinish();
   }
 }
