@@ -42,6 +42,8 @@ import org.joda.time.Instant;
 final class GroupByKeyRoot implements Root {
   private final ShuffleReader reader;
   private final int partition;
+  /** Whether the records are grouped by key and window ({@link #groupsByWindow}): then their keys carry the window. */
+  private final boolean byWindow;
   private final KeyBytes<Object> keys;
   private final ShuffleReader.Decoder<WindowedValue<Object>> values;
   private final Coder<Object> valueCoder;
@@ -55,7 +57,7 @@ final class GroupByKeyRoot implements Root {
   GroupByKeyRoot(
       ShuffleReader reader,
       int partition,
-      KeyBytes<Object> keys,
+      Coder<?> keyCoder,
       ShuffleReader.Decoder<WindowedValue<Object>> values,
       Coder<?> valueCoder,
       WindowingStrategy<?, ?> windowing,
@@ -65,7 +67,8 @@ final class GroupByKeyRoot implements Root {
       Receiver output) {
     this.reader = reader;
     this.partition = partition;
-    this.keys = keys;
+    this.byWindow = groupsByWindow(windowing, !states.kept());
+    this.keys = new KeyBytes<>((Coder<Object>) (byWindow ? keyInWindowCoder(keyCoder, windowing) : keyCoder));
     this.values = values;
     this.valueCoder = (Coder<Object>) valueCoder;
     this.windowing = (WindowingStrategy<Object, BoundedWindow>) windowing;
@@ -93,14 +96,14 @@ final class GroupByKeyRoot implements Root {
     }
   }
 
-  /** The coder of a GroupByKey's record keys: the key, followed by the window where it {@link #groupsByWindow}. */
-  static Coder<?> recordKeyCoder(Coder<?> keyCoder, WindowingStrategy<?, ?> windowing, boolean batch) {
-    return groupsByWindow(windowing, batch) ? KvCoder.of(keyCoder, windowing.getWindowFn().windowCoder()) : keyCoder;
+  /** The coder of a record key where a GroupByKey {@link #groupsByWindow}: the key, followed by the window. */
+  static Coder<?> keyInWindowCoder(Coder<?> keyCoder, WindowingStrategy<?, ?> windowing) {
+    return KvCoder.of(keyCoder, windowing.getWindowFn().windowCoder());
   }
 
   @Override
   public void run() throws Exception {
-    if (groupsByWindow(windowing, !states.kept())) {
+    if (byWindow) {
       groupByWindow();
     } else {
       reduce();

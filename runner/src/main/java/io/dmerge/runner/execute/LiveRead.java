@@ -10,7 +10,7 @@ import org.apache.beam.sdk.io.BoundedSource;
  */
 public final class LiveRead {
   /** A read expected to end sooner than this keeps its rest: a task costs more than it would save. */
-  static final long MIN_REMAINING_NANOS = 200_000_000L;
+  private static final long MIN_REMAINING_NANOS = 200_000_000L;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LiveRead.class);
 
   private BoundedSource.BoundedReader<?> reader;

@@ -167,9 +167,8 @@ public final class TaskRunner {
     } else if (step instanceof Step.GroupByKey) {
       Step.GroupByKey g = (Step.GroupByKey) step;
       ShuffleWriter<WindowedValue<?>> writer = writer(g, g.valueCoder(), g.windowing(), spec.partitions());
-      boolean batch = spec.round() == null;
-      return GroupByKeyRoot.groupsByWindow(g.windowing(), batch)
-          ? new KeyInWindowWriteOperator(writer, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), batch)))
+      return GroupByKeyRoot.groupsByWindow(g.windowing(), spec.round() == null)
+          ? new KeyInWindowWriteOperator(writer, new KeyBytes(GroupByKeyRoot.keyInWindowCoder(g.keyCoder(), g.windowing())))
           : new KeyedWriteOperator(writer, new KeyBytes(g.keyCoder()), true);
     } else if (step instanceof Step.KeyedParDo) {
       Step.KeyedParDo k = (Step.KeyedParDo) step;
@@ -211,8 +210,7 @@ public final class TaskRunner {
     if (step instanceof Step.GroupByKey) {
       Step.GroupByKey g = (Step.GroupByKey) step;
       return new GroupByKeyRoot(
-          reader, p, new KeyBytes(GroupByKeyRoot.recordKeyCoder(g.keyCoder(), g.windowing(), spec.round() == null)),
-          decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
+          reader, p, g.keyCoder(), decoder(g.valueCoder(), g.windowing()), g.valueCoder(), g.windowing(), options,
           keyedStates(p, false), droppedDueToLateness(step), output(step));
     } else if (step instanceof Step.CombinePerKey) {
       Step.CombinePerKey c = (Step.CombinePerKey) step;
