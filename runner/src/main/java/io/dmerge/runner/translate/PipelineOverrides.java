@@ -2,6 +2,7 @@ package io.dmerge.runner.translate;
 
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.BoundedReadFromUnboundedSource;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.PTransformMatcher;
@@ -15,7 +16,8 @@ import org.apache.beam.sdk.util.construction.SplittableParDo;
 
 /**
  * Rewrites a pipeline into primitives the runner executes: bounded reads back to primitive reads
- * (all reads with the {@code use_deprecated_read} experiment),
+ * (all reads with the {@code use_deprecated_read} experiment), bounded reads of unbounded sources
+ * into reads of all their shards at once ({@link ConcurrentShardsRead}),
  * splittable DoFns into ordinary ParDos that process each restriction ({@link SplittableProcess}),
  * and Flatten corner cases into plain flattens.
  */
@@ -34,6 +36,9 @@ public final class PipelineOverrides {
     }
     pipeline.replaceAll(
         List.of(
+            PTransformOverride.of(
+                PTransformMatchers.classEqualTo(BoundedReadFromUnboundedSource.class),
+                new ConcurrentShardsRead.OverrideFactory<>()),
             PTransformOverride.of(PTransformMatchers.emptyFlatten(), EmptyFlattenAsCreateFactory.instance()),
             PTransformOverride.of(
                 PTransformMatchers.flattenWithDuplicateInputs(), DeduplicatedFlattenFactory.create()),
