@@ -1,15 +1,14 @@
 package io.dmerge.runner;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dmerge.shuffle.DmergeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.beam.sdk.Pipeline;
@@ -21,25 +20,35 @@ import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A read that could not be split up front still spreads over every slot, each record read once. */
+/**
+ * A read that could not be split up front still spreads over every slot, each record read once,
+ * with tasks in this JVM and in worker processes.
+ */
 class DynamicRebalancingTest {
-  private static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
-  /** Set: the first read that gave its rest away fails once afterwards, as a lost region would. */
-  private static final AtomicBoolean FAIL_AFTER_SPLIT = new AtomicBoolean();
-
   @TempDir Path regions;
   @TempDir Path spill;
+  @TempDir Path markers;
 
-  /** Offsets [start, end), one slow record each; one split up front, any split once running. */
+  /**
+   * Offsets [start, end), one slow record each; one split up front, any split once running. While
+   * the file {@code failAfterSplit} exists, the first read that gave its rest away deletes it and
+   * fails, as a lost region would (a file, so that it happens once over all worker processes).
+   */
   static final class SlowRange extends OffsetBasedSource<Long> {
-    SlowRange(long start, long end) {
+    private final String failAfterSplit;
+
+    SlowRange(long start, long end, String failAfterSplit) {
       super(start, end, 1);
+      this.failAfterSplit = failAfterSplit;
     }
 
     @Override
@@ -54,7 +63,7 @@ class DynamicRebalancingTest {
 
     @Override
     public SlowRange createSourceForSubrange(long start, long end) {
-      return new SlowRange(start, end);
+      return new SlowRange(start, end, failAfterSplit);
     }
 
     @Override
@@ -90,7 +99,7 @@ class DynamicRebalancingTest {
             throw new java.io.InterruptedIOException();
           }
           current++;
-          if (getCurrentSource().getEndOffset() < initialEnd && FAIL_AFTER_SPLIT.compareAndSet(true, false)) {
+          if (getCurrentSource().getEndOffset() < initialEnd && Files.deleteIfExists(Path.of(failAfterSplit))) {
             throw new DmergeException("injected: a region of this attempt was lost");
           }
           return current < getCurrentSource().getEndOffset();
@@ -107,37 +116,51 @@ class DynamicRebalancingTest {
     }
   }
 
-  static final class RecordThread extends DoFn<Long, Long> {
+  /** Where a record was read: the process and thread. */
+  static final class ReadBy extends DoFn<Long, String> {
     @ProcessElement
-    public void process(@Element Long n, OutputReceiver<Long> out) {
-      THREADS.add(Thread.currentThread().getName());
-      out.output(n);
+    public void process(OutputReceiver<String> out) {
+      out.output(ProcessHandle.current().pid() + "/" + Thread.currentThread().getName());
     }
   }
 
-  @Test
-  void anIdleSlotTakesHalfTheRestOfARunningRead() {
-    THREADS.clear();
-    assertEquals(PipelineResult.State.DONE, runReadOf(1500));
-    assertTrue(THREADS.size() >= 2, "the read ran on " + THREADS + " only: it was never split");
+  @ParameterizedTest
+  @ValueSource(strings = {"inprocess", "process"})
+  void anIdleSlotTakesHalfTheRestOfARunningRead(String executor) {
+    assertEquals(PipelineResult.State.DONE, runReadOf(1500, executor, false));
   }
 
-  @Test
-  void aRetriedAttemptReadsOnlyWhatItKeptAfterASplit() {
-    FAIL_AFTER_SPLIT.set(true);
-    assertEquals(PipelineResult.State.DONE, runReadOf(1500));
-    assertFalse(FAIL_AFTER_SPLIT.get(), "no attempt failed after a split: the test did not test a retry");
+  @ParameterizedTest
+  @ValueSource(strings = {"inprocess", "process"})
+  void aRetriedAttemptReadsOnlyWhatItKeptAfterASplit(String executor) {
+    assertEquals(PipelineResult.State.DONE, runReadOf(1500, executor, true));
+    assertFalse(Files.exists(markers.resolve("fail-after-split")), "no attempt failed after a split: the test did not test a retry");
   }
 
-  /** Reads offsets [0, n) on two slots; PAssert fails the job on a record missing or read twice. */
-  private PipelineResult.State runReadOf(long n) {
+  /**
+   * Reads offsets [0, n) on two slots; PAssert fails the job on a record missing or read twice, or
+   * on a read that stayed in one thread: it was never split.
+   */
+  private PipelineResult.State runReadOf(long n, String executor, boolean failAfterSplit) {
+    Path marker = markers.resolve("fail-after-split");
+    if (failAfterSplit) {
+      assertDoesNotThrow(() -> Files.createFile(marker));
+    }
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(
-                    "--runner=DmergeRunner", "--parallelism=2", "--regionDirectory=" + regions, "--spillDirectory=" + spill)
+                    "--runner=DmergeRunner", "--executor=" + executor, "--parallelism=2",
+                    "--regionDirectory=" + regions, "--spillDirectory=" + spill)
                 .create());
-    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, n))).apply(ParDo.of(new RecordThread()));
+    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, n, marker.toString())));
     PAssert.that(read).containsInAnyOrder(LongStream.range(0, n).boxed().collect(Collectors.toList()));
+    PAssert.that(read.apply(ParDo.of(new ReadBy())).apply(Distinct.create()).apply(Count.globally()))
+        .satisfies(
+            readers -> {
+              long count = readers.iterator().next();
+              assertTrue(count >= 2, "the read ran in " + count + " thread(s): it was never split");
+              return null;
+            });
     return p.run().waitUntilFinish();
   }
 }

@@ -67,11 +67,6 @@ public final class InProcessExecutor implements TaskExecutor {
     return live == null ? null : live.splitRest();
   }
 
-  @Override
-  public boolean splitsReads() {
-    return true;
-  }
-
   /** Cancels every running attempt; their threads are interrupted. */
   @Override
   public void cancel() {

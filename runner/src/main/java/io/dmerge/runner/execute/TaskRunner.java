@@ -66,12 +66,10 @@ public final class TaskRunner {
     this.options = spec.options().get();
   }
 
-  /** Runs a task; a streaming round's task finds what earlier rounds of its partition left in {@code streamingStore}. */
-  public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore) throws Exception {
-    return run(spec, dmerge, streamingStore, new LiveRead());
-  }
-
-  /** Runs a task whose bounded read, if it has one, the caller may split through {@code live}. */
+  /**
+   * Runs a task; a streaming round's task finds what earlier rounds of its partition left in
+   * {@code streamingStore}. The caller may split its bounded read, if it has one, through {@code live}.
+   */
   public static TaskResult run(TaskSpec spec, Dmerge dmerge, StreamingStore streamingStore, LiveRead live) throws Exception {
     return new TaskRunner(spec, dmerge, streamingStore, live).run();
   }

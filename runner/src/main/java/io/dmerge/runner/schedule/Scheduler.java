@@ -274,7 +274,7 @@ public final class Scheduler {
       results.add(null);
     }
     attempts.submit(first);
-    boolean rebalances = executor.splitsReads() && round == null && stage.root() instanceof Step.Read;
+    boolean rebalances = round == null && stage.root() instanceof Step.Read;
     while (!attempts.isEmpty()) {
       checkNotCancelled();
       List<TaskSpec> retries = new ArrayList<>();
@@ -394,7 +394,7 @@ public final class Scheduler {
     Step root = stage.root();
     List<TaskInput> inputs = new ArrayList<>();
     if (root instanceof Step.Read) {
-      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), root.name(), options, executor.splitsReads(), metrics)) {
+      for (BoundedSource<?> split : SourceSplitter.split(((Step.Read) root).source(), root.name(), options, metrics)) {
         inputs.add(new TaskInput.SourceSplit(split));
       }
     } else if (root instanceof Step.Impulse) {

@@ -9,10 +9,9 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.io.BoundedSource;
 
 /**
- * Splits a bounded source into tasks up front: one per slot where the executor rebalances reads
- * as they run ({@link TaskExecutor#splitsReads}), about two per slot elsewhere, so uneven splits
- * still balance. Every task of a read costs something downstream too (word count: each task
- * ships one partial count per distinct word).
+ * Splits a bounded source into tasks up front: about one per slot, since running reads are split
+ * onto idle slots later ({@link TaskExecutor#splitRest}). Every task of a read costs something
+ * downstream too (word count: each task ships one partial count per distinct word).
  */
 final class SourceSplitter {
   private static final long FALLBACK_BUNDLE_BYTES = 64L << 20;
@@ -21,22 +20,22 @@ final class SourceSplitter {
 
   /** Splits in the driver; metrics the source reports while splitting count for its Read step. */
   static List<? extends BoundedSource<?>> split(
-      BoundedSource<?> source, String stepName, DmergePipelineOptions options, boolean rebalanced, JobMetrics metrics)
+      BoundedSource<?> source, String stepName, DmergePipelineOptions options, JobMetrics metrics)
       throws Exception {
     MetricsContainerStepMap splitMetrics = new MetricsContainerStepMap();
     try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(splitMetrics.getContainer(stepName))) {
-      return split(source, options, rebalanced ? 1 : 2);
+      return split(source, options);
     } finally {
       metrics.add(splitMetrics);
     }
   }
 
-  private static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options, int perSlot)
+  private static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options)
       throws Exception {
     long desired;
     try {
       long size = source.getEstimatedSizeBytes(options);
-      desired = size > 0 ? Math.max(1, size / ((long) perSlot * options.getParallelism())) : FALLBACK_BUNDLE_BYTES;
+      desired = size > 0 ? Math.max(1, size / options.getParallelism()) : FALLBACK_BUNDLE_BYTES;
     } catch (Exception e) {
       desired = FALLBACK_BUNDLE_BYTES;
     }

@@ -18,17 +18,10 @@ public interface TaskExecutor extends AutoCloseable {
 
   /**
    * Has a running attempt's bounded read give the unread half of its range away, for a new task;
-   * null if this executor cannot reach its attempts' reads or the read declines
-   * ({@link LiveRead#splitRest}). The attempt then reads only the primary range the split returns.
+   * null if the attempt is not running or its read declines ({@link LiveRead#splitRest}). The
+   * attempt then reads only the primary range the split returns.
    */
-  default LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
-    return null;
-  }
-
-  /** Whether {@link #splitRest} can split running reads at all. */
-  default boolean splitsReads() {
-    return false;
-  }
+  LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt);
 
   /** Stops running attempts as far as possible. */
   void cancel();

@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute.kubernetes;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.execute.process.JobAttach;
@@ -162,6 +163,11 @@ public final class KubernetesExecutor implements TaskExecutor {
   @Override
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
     return dispatch.submit(task);
+  }
+
+  @Override
+  public LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
+    return dispatch.splitRest(attempt);
   }
 
   /** Deletes the pods that are running attempts; new pods take their place. */

@@ -17,9 +17,9 @@ import java.io.OutputStream;
  * One end of the driver–worker control channel: length-prefixed Kryo frames (see
  * {@link ControlCodec}) over the worker's connection to the driver. Only control messages travel here;
  * element data always goes through Dmerge regions. Anything that is not a well-formed frame is an
- * {@link IOException}, which the driver treats as a lost worker. One thread may read while another
- * writes (a worker reads on a thread of its own): each direction has its own Kryo and buffer, reused
- * across messages.
+ * {@link IOException}, which the driver treats as a lost worker. One thread may read while others
+ * write (a worker reads on a thread of its own): each direction has its own Kryo and buffer, reused
+ * across messages, and writes are synchronized on the channel.
  */
 final class ControlChannel implements Closeable {
   // Far above any real message (a stage template is kilobytes to a few megabytes): a larger
@@ -39,7 +39,7 @@ final class ControlChannel implements Closeable {
     this.out = new DataOutputStream(new BufferedOutputStream(out));
   }
 
-  void write(Object message) throws IOException {
+  synchronized void write(Object message) throws IOException {
     output.reset();
     writer.writeClassAndObject(output, message);
     out.writeInt(output.position());

@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.StreamRound;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
@@ -21,7 +22,7 @@ import org.apache.beam.sdk.io.BoundedSource;
 
 /**
  * Kryo encodings of the control messages: {@link JobAttach}, {@link JobEnd}, {@link TaskEnvelope},
- * {@link TaskResult} and {@link TaskFailure}. Registration is required and every class has an
+ * {@link TaskResult}, {@link TaskFailure}, {@link SplitRequest} and {@link SplitReply}. Registration is required and every class has an
  * explicit serializer, so the wire format is exactly what is written here and nothing else can be
  * decoded. User objects inside them (stage template, source split, exception) stay Java-serialized
  * byte arrays, as Beam requires them to be Serializable, not Kryo-safe; so does a whole result.
@@ -45,6 +46,8 @@ final class ControlCodec {
     kryo.register(JobAttach.class, new JobAttachSerializer(), 18);
     kryo.register(TaskInput.StreamEvent.class, new StreamEventSerializer(), 19);
     kryo.register(JobEnd.class, new JobEndSerializer(), 20);
+    kryo.register(SplitRequest.class, new SplitRequestSerializer(), 21);
+    kryo.register(SplitReply.class, new SplitReplySerializer(), 22);
     return kryo;
   }
 
@@ -236,6 +239,38 @@ final class ControlCodec {
     @Override
     public TaskFailure read(Kryo kryo, Input in, Class<? extends TaskFailure> type) {
       return new TaskFailure(readBytes(in));
+    }
+  }
+
+  private static final class SplitRequestSerializer extends Serializer<SplitRequest> {
+    @Override
+    public void write(Kryo kryo, Output out, SplitRequest request) {
+      out.writeVarInt(request.id(), true);
+      out.writeString(request.task());
+    }
+
+    @Override
+    public SplitRequest read(Kryo kryo, Input in, Class<? extends SplitRequest> type) {
+      return new SplitRequest(in.readVarInt(true), in.readString());
+    }
+  }
+
+  private static final class SplitReplySerializer extends Serializer<SplitReply> {
+    @Override
+    public void write(Kryo kryo, Output out, SplitReply reply) {
+      out.writeVarInt(reply.id(), true);
+      out.writeBoolean(reply.split() != null);
+      if (reply.split() != null) {
+        writeBytes(out, JavaBytes.of(reply.split().primary()));
+        writeBytes(out, JavaBytes.of(reply.split().residual()));
+      }
+    }
+
+    @Override
+    public SplitReply read(Kryo kryo, Input in, Class<? extends SplitReply> type) {
+      int id = in.readVarInt(true);
+      return new SplitReply(
+          id, in.readBoolean() ? new LiveRead.Split((BoundedSource<?>) readJava(in), (BoundedSource<?>) readJava(in)) : null);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.schedule.TaskExecutor;
@@ -57,6 +58,11 @@ public final class ProcessExecutor implements TaskExecutor {
   @Override
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
     return dispatch.submit(task);
+  }
+
+  @Override
+  public LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
+    return dispatch.splitRest(attempt);
   }
 
   /** Kills the workers that are running attempts; the job is over, so none is replaced. */

@@ -1,26 +1,34 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.runner.schedule.WorkerLostException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * The driver's end of one worker's control channel, wherever the worker runs (a local JVM's pipes,
  * a pod's socket): attaches it to a job, runs one task at a time on it, and turns a broken channel
  * into {@link WorkerLostException}. It remembers which stage templates the worker has cached in
- * the current job, so each is sent once. Used by one thread at a time.
+ * the current job, so each is sent once. Used by one thread at a time, but for {@link #splitRest},
+ * which the scheduler calls while an attempt runs.
  */
 public final class WorkerConnection implements AutoCloseable {
   private final ControlChannel channel;
   private final Supplier<String> whyLost;
   private final Set<Long> cachedTemplates = new HashSet<>();
   private String attachedJob;
+  private TaskSpec running; // guarded by this
+  private final Map<Integer, CompletableFuture<LiveRead.Split>> pendingSplits = new HashMap<>(); // guarded by this
+  private int nextSplit; // guarded by this
 
   /**
    * @param whyLost says what became of the worker once its channel broke, e.g. "worker 12 exited
@@ -58,9 +66,18 @@ public final class WorkerConnection implements AutoCloseable {
       channel.write(TaskEnvelope.of(task, template, cachedTemplates.contains(template.id())));
       // A worker that does not read this envelope is lost and replaced, cache and all.
       cachedTemplates.add(template.id());
+      synchronized (this) {
+        running = task;
+      }
       reply = channel.read();
+      while (reply instanceof SplitReply split) {
+        answer(split);
+        reply = channel.read();
+      }
     } catch (IOException e) {
       throw lost(task, e);
+    } finally {
+      ended();
     }
     if (reply instanceof TaskFailure) {
       Throwable cause = ((TaskFailure) reply).cause();
@@ -70,6 +87,45 @@ public final class WorkerConnection implements AutoCloseable {
       throw lost(task, reply == null ? null : new IOException("unexpected reply " + reply.getClass().getName()));
     }
     return (TaskResult) reply;
+  }
+
+  /**
+   * Asks the worker to split the read of {@code task}, if it is still running it, and waits for the
+   * answer: null if nothing was split. Called by another thread than {@link #run}, whose reads
+   * deliver the answer; a worker replies to a split before it reports the attempt, so an attempt
+   * that ends unanswered made none.
+   */
+  LiveRead.Split splitRest(TaskSpec task) {
+    CompletableFuture<LiveRead.Split> answer = new CompletableFuture<>();
+    synchronized (this) {
+      if (running != task) {
+        return null;
+      }
+      int id = nextSplit++;
+      pendingSplits.put(id, answer);
+      try {
+        // Written while the attempt runs here, so the worker reads it before any later envelope.
+        channel.write(new SplitRequest(id, task.name()));
+      } catch (IOException e) {
+        // The worker is lost; run() reports that.
+        pendingSplits.remove(id);
+        return null;
+      }
+    }
+    return answer.join();
+  }
+
+  private synchronized void answer(SplitReply reply) {
+    CompletableFuture<LiveRead.Split> asked = pendingSplits.remove(reply.id());
+    if (asked != null) {
+      asked.complete(reply.split());
+    }
+  }
+
+  private synchronized void ended() {
+    running = null;
+    pendingSplits.values().forEach(f -> f.complete(null));
+    pendingSplits.clear();
   }
 
   private WorkerLostException lost(TaskSpec task, IOException e) {

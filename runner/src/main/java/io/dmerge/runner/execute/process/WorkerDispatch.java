@@ -1,5 +1,6 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.TaskInput;
 import io.dmerge.runner.execute.TaskResult;
 import io.dmerge.runner.execute.TaskSpec;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +33,7 @@ public final class WorkerDispatch<W extends RemoteWorker> {
   private final Deque<W> idle = new ArrayDeque<>(); // guarded by lock
   private final Map<String, W> pinned = new HashMap<>(); // guarded by lock: stage/partition to its worker
   private final Set<W> busy = ConcurrentHashMap.newKeySet();
+  private final Map<CompletableFuture<TaskResult>, Attempt<W>> running = new ConcurrentHashMap<>();
   private final Supplier<W> replacement;
   private final ExecutorService dispatch;
   private final StageTemplates templates = new StageTemplates();
@@ -54,27 +55,56 @@ public final class WorkerDispatch<W extends RemoteWorker> {
   }
 
   public CompletableFuture<TaskResult> submit(TaskSpec task) {
-    return CompletableFuture.supplyAsync(
+    CompletableFuture<TaskResult> result = new CompletableFuture<>();
+    dispatch.execute(
         () -> {
-          W worker = acquire(task);
-          busy.add(worker);
+          TaskResult value = null;
+          Throwable failure = null;
           try {
-            return worker.connection().run(task, templates.of(task));
-          } catch (RuntimeException e) {
-            throw e;
-          } catch (Exception e) {
-            throw new CompletionException(e);
-          } finally {
-            busy.remove(worker);
-            if (worker.isAlive()) {
-              release(worker);
-            } else if (!closed && !cancelled) {
-              release(replacement.get());
-            }
+            value = attempt(task, result);
+          } catch (Throwable t) {
+            failure = t;
           }
-        },
-        dispatch);
+          if (failure == null) {
+            result.complete(value);
+          } else {
+            result.completeExceptionally(failure);
+          }
+        });
+    return result;
   }
+
+  /**
+   * Runs the attempt on an idle worker. The worker is idle again, or replaced if it died, before
+   * the caller reports the outcome: a job that ends on that outcome finds it idle, not busy.
+   */
+  private TaskResult attempt(TaskSpec task, CompletableFuture<TaskResult> result) throws Exception {
+    W worker = acquire(task);
+    busy.add(worker);
+    running.put(result, new Attempt<>(worker, task));
+    try {
+      return worker.connection().run(task, templates.of(task));
+    } finally {
+      running.remove(result);
+      busy.remove(worker);
+      if (worker.isAlive()) {
+        release(worker);
+      } else if (!closed && !cancelled) {
+        release(replacement.get());
+      }
+    }
+  }
+
+  /**
+   * Asks the worker running {@code attempt} to split its read ({@link WorkerConnection#splitRest});
+   * null if the attempt is not running or nothing was split.
+   */
+  public LiveRead.Split splitRest(CompletableFuture<TaskResult> attempt) {
+    Attempt<W> a = running.get(attempt);
+    return a == null ? null : a.worker().connection().splitRest(a.task());
+  }
+
+  private record Attempt<W>(W worker, TaskSpec task) {}
 
   /** An idle worker for the task: any, or for a streaming partition's task the one that holds its state. */
   private W acquire(TaskSpec task) {

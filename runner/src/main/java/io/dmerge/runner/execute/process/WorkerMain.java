@@ -1,7 +1,9 @@
 package io.dmerge.runner.execute.process;
 
+import io.dmerge.runner.execute.LiveRead;
 import io.dmerge.runner.execute.StreamingStore;
 import io.dmerge.runner.execute.TaskRunner;
+import io.dmerge.runner.execute.TaskSpec;
 import io.dmerge.shuffle.Dmerge;
 import io.dmerge.shuffle.Dmerges;
 import java.io.IOException;
@@ -35,7 +37,8 @@ public final class WorkerMain {
           + WorkerHandshake.TOKEN_ENV + " and " + WorkerHandshake.NAME_ENV);
     }
     ControlChannel channel = connect(args[0].substring(CONNECT.length()));
-    BlockingQueue<Object> inbox = listen(channel);
+    AtomicReference<RunningTask> running = new AtomicReference<>();
+    BlockingQueue<Object> inbox = listen(channel, running);
     MetricsEnvironment.setMetricsSupported(true);
     Dmerge dmerge = null;
     // Bytes, not objects: every task deserializes its own DoFns, as Beam's DoFn lifecycle requires.
@@ -74,9 +77,14 @@ public final class WorkerMain {
       }
       Object reply;
       try {
-        reply = TaskRunner.run(task.spec(template), dmerge, streaming.get());
+        TaskSpec spec = task.spec(template);
+        LiveRead read = new LiveRead();
+        running.set(new RunningTask(spec.name(), read));
+        reply = TaskRunner.run(spec, dmerge, streaming.get(), read);
       } catch (Throwable t) {
         reply = TaskFailure.of(t);
+      } finally {
+        running.set(null);
       }
       channel.write(reply);
     }
@@ -85,9 +93,10 @@ public final class WorkerMain {
   /**
    * Reads the channel on a thread of its own, so that the worker sees its driver go at once, also in
    * the middle of a task whose result would have nowhere to go: when the stream ends (the driver
-   * closed it, or died and its kernel closed it) or breaks, the worker exits.
+   * closed it, or died and its kernel closed it) or breaks, the worker exits. Split requests are
+   * answered here, while the task runs.
    */
-  private static BlockingQueue<Object> listen(ControlChannel channel) {
+  private static BlockingQueue<Object> listen(ControlChannel channel, AtomicReference<RunningTask> running) {
     BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     Thread reader =
         new Thread(
@@ -95,7 +104,11 @@ public final class WorkerMain {
               int status = 0;
               try {
                 for (Object message = channel.read(); message != null; message = channel.read()) {
-                  inbox.add(message);
+                  if (message instanceof SplitRequest request) {
+                    answer(request, running.get(), channel);
+                  } else {
+                    inbox.add(message);
+                  }
                 }
               } catch (IOException e) {
                 System.err.println("dmerge worker: the control channel broke: " + e);
@@ -109,6 +122,20 @@ public final class WorkerMain {
     reader.start();
     return inbox;
   }
+
+  /**
+   * Splits the running task's read if it is the one asked about, and replies while still holding the
+   * channel: the task's result, written after its read ended, cannot overtake the reply.
+   */
+  private static void answer(SplitRequest request, RunningTask task, ControlChannel channel) throws IOException {
+    synchronized (channel) {
+      LiveRead.Split split = task != null && task.name().equals(request.task()) ? task.read().splitRest() : null;
+      channel.write(new SplitReply(request.id(), split));
+    }
+  }
+
+  /** The attempt this worker runs, by its TaskSpec name, and its read while it lasts. */
+  private record RunningTask(String name, LiveRead read) {}
 
   private static ControlChannel connect(String driver) throws Exception {
     int colon = driver.lastIndexOf(':');
