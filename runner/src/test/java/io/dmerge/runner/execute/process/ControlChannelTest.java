@@ -172,7 +172,7 @@ class ControlChannelTest {
     assertTrue(templates.of(otherOptions).id() != first.id(), "a different template gets a different id");
   }
 
-  private static Stage firstStage() {
+  static Stage firstStage() {
     Pipeline p = Pipeline.create();
     p.apply(Create.of(1, 2, 3)).apply(ParDo.of(new Identity())).apply(WithKeys.of(0)).apply(GroupByKey.create());
     return Planner.plan(PipelineTranslator.translate(p)).stages().get(0);
