@@ -113,6 +113,10 @@ public final class WorkerMain {
               } catch (IOException e) {
                 System.err.println("dmerge worker: the control channel broke: " + e);
                 status = 1;
+              } catch (RuntimeException | Error e) {
+                // From a source asked to split: the driver retries the attempt on another worker.
+                System.err.println("dmerge worker: answering a split request failed: " + e);
+                status = 1;
               }
               // User code may have left non-daemon threads behind; the driver is done with this worker.
               System.exit(status);
