@@ -31,9 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A read that could not be split up front still spreads over every slot, each record read once,
- * with tasks in this JVM and in worker processes.
+ * with tasks in this JVM and in worker processes (and on pods: KubernetesExecutorTest).
  */
-class DynamicRebalancingTest {
+public class DynamicRebalancingTest {
   @TempDir Path regions;
   @TempDir Path spill;
   @TempDir Path markers;
@@ -152,7 +152,17 @@ class DynamicRebalancingTest {
                     "--runner=DmergeRunner", "--executor=" + executor, "--parallelism=2",
                     "--regionDirectory=" + regions, "--spillDirectory=" + spill)
                 .create());
-    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, n, marker.toString())));
+    readAcrossSlots(p, n, marker);
+    return p.run().waitUntilFinish();
+  }
+
+  /**
+   * Adds to {@code p} a read of offsets [0, n) that cannot be split up front, and PAsserts that fail
+   * the job on a record missing or read twice, or on a read that stayed in one thread (it was never
+   * split). While {@code failAfterSplit} exists, the first attempt that gave its rest away fails once.
+   */
+  public static void readAcrossSlots(Pipeline p, long n, Path failAfterSplit) {
+    PCollection<Long> read = p.apply(Read.from(new SlowRange(0, n, failAfterSplit.toString())));
     PAssert.that(read).containsInAnyOrder(LongStream.range(0, n).boxed().collect(Collectors.toList()));
     PAssert.that(read.apply(ParDo.of(new ReadBy())).apply(Distinct.create()).apply(Count.globally()))
         .satisfies(
@@ -161,6 +171,5 @@ class DynamicRebalancingTest {
               assertTrue(count >= 2, "the read ran in " + count + " thread(s): it was never split");
               return null;
             });
-    return p.run().waitUntilFinish();
   }
 }

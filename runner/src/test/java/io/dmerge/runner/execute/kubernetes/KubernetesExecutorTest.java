@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dmerge.runner.DynamicRebalancingTest;
 import io.dmerge.runner.UnboundedStreamingTest;
 import io.dmerge.runner.execute.process.ProcessExecutorTest;
 import io.dmerge.runner.execute.process.WorkerHandshake;
@@ -181,6 +182,13 @@ class KubernetesExecutorTest {
             .apply(Sum.integersGlobally().withoutDefaults());
     PAssert.that(sums).inOnTimePane(new IntervalWindow(new Instant(0), new Instant(5000))).containsInAnyOrder(10);
     PAssert.that(sums).inOnTimePane(new IntervalWindow(new Instant(5000), new Instant(10000))).containsInAnyOrder(35);
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  @Test
+  void aRunningReadIsSplitOntoAnIdlePod() {
+    Pipeline p = pipeline();
+    DynamicRebalancingTest.readAcrossSlots(p, 1500, markers.resolve("no-failure"));
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
