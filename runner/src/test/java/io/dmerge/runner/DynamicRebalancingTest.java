@@ -137,10 +137,7 @@ public class DynamicRebalancingTest {
     assertFalse(Files.exists(markers.resolve("fail-after-split")), "no attempt failed after a split: the test did not test a retry");
   }
 
-  /**
-   * Reads offsets [0, n) on two slots; PAssert fails the job on a record missing or read twice, or
-   * on a read that stayed in one thread: it was never split.
-   */
+  /** Runs {@link #readAcrossSlots} of [0, n) on two slots of {@code executor}. */
   private PipelineResult.State runReadOf(long n, String executor, boolean failAfterSplit) {
     Path marker = markers.resolve("fail-after-split");
     if (failAfterSplit) {

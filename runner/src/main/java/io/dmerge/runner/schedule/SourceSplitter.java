@@ -20,8 +20,7 @@ final class SourceSplitter {
 
   /** Splits in the driver; metrics the source reports while splitting count for its Read step. */
   static List<? extends BoundedSource<?>> split(
-      BoundedSource<?> source, String stepName, DmergePipelineOptions options, JobMetrics metrics)
-      throws Exception {
+      BoundedSource<?> source, String stepName, DmergePipelineOptions options, JobMetrics metrics) throws Exception {
     MetricsContainerStepMap splitMetrics = new MetricsContainerStepMap();
     try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(splitMetrics.getContainer(stepName))) {
       return split(source, options);
@@ -30,8 +29,7 @@ final class SourceSplitter {
     }
   }
 
-  private static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options)
-      throws Exception {
+  private static List<? extends BoundedSource<?>> split(BoundedSource<?> source, DmergePipelineOptions options) throws Exception {
     long desired;
     try {
       long size = source.getEstimatedSizeBytes(options);

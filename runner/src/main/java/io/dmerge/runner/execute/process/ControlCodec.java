@@ -22,10 +22,11 @@ import org.apache.beam.sdk.io.BoundedSource;
 
 /**
  * Kryo encodings of the control messages: {@link JobAttach}, {@link JobEnd}, {@link TaskEnvelope},
- * {@link TaskResult}, {@link TaskFailure}, {@link SplitRequest} and {@link SplitReply}. Registration is required and every class has an
- * explicit serializer, so the wire format is exactly what is written here and nothing else can be
- * decoded. User objects inside them (stage template, source split, exception) stay Java-serialized
- * byte arrays, as Beam requires them to be Serializable, not Kryo-safe; so does a whole result.
+ * {@link TaskResult}, {@link TaskFailure}, {@link SplitRequest} and {@link SplitReply}.
+ * Registration is required and every class has an explicit serializer, so the wire format is
+ * exactly what is written here and nothing else can be decoded. User objects inside them (stage
+ * template, source split, exception) stay Java-serialized byte arrays, as Beam requires them to be
+ * Serializable, not Kryo-safe; so does a whole result.
  */
 final class ControlCodec {
   private ControlCodec() {}

@@ -58,17 +58,10 @@ public final class WorkerDispatch<W extends RemoteWorker> {
     CompletableFuture<TaskResult> result = new CompletableFuture<>();
     dispatch.execute(
         () -> {
-          TaskResult value = null;
-          Throwable failure = null;
           try {
-            value = attempt(task, result);
+            result.complete(attempt(task, result));
           } catch (Throwable t) {
-            failure = t;
-          }
-          if (failure == null) {
-            result.complete(value);
-          } else {
-            result.completeExceptionally(failure);
+            result.completeExceptionally(t);
           }
         });
     return result;
