@@ -63,12 +63,14 @@ public final class WorkerConnection implements AutoCloseable {
   TaskResult run(TaskSpec task, StageTemplates.Serialized template) throws Exception {
     Object reply;
     try {
-      channel.write(TaskEnvelope.of(task, template, cachedTemplates.contains(template.id())));
-      // A worker that does not read this envelope is lost and replaced, cache and all.
-      cachedTemplates.add(template.id());
       synchronized (this) {
+        // One step, so a split request is never written before the envelope of the task it asks
+        // about, and once the worker has the envelope the task counts as running here.
+        channel.write(TaskEnvelope.of(task, template, cachedTemplates.contains(template.id())));
         running = task;
       }
+      // A worker that does not read this envelope is lost and replaced, cache and all.
+      cachedTemplates.add(template.id());
       reply = channel.read();
       while (reply instanceof SplitReply split) {
         answer(split);

@@ -41,6 +41,9 @@ class WorkerSplitTest {
       workerSocket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
       driverSocket = server.accept();
     }
+    // A read that waits for a message that never comes fails the test instead of hanging it.
+    workerSocket.setSoTimeout(30_000);
+    driverSocket.setSoTimeout(30_000);
     worker = new ControlChannel(workerSocket.getInputStream(), workerSocket.getOutputStream());
     driver = new WorkerConnection(driverSocket.getInputStream(), driverSocket.getOutputStream(), () -> "test worker");
   }
