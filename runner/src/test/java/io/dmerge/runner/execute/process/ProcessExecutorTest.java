@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,10 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.schemas.JavaFieldSchema;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
@@ -30,6 +35,8 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.RowWithGetters;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -226,6 +233,58 @@ public class ProcessExecutorTest {
     PCollection<String> seen = p.apply(Create.of(1, 2, 3)).apply(ParDo.of(new WorkerJvmFn()));
     PAssert.that(seen).containsInAnyOrder("on 300", "on 300", "on 300");
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  @Test
+  void aRowThatReadsAUserObjectThroughGeneratedGettersReachesTheWorkerAsItsValues() throws Exception {
+    Row captured = SchemaRegistry.createDefault().getToRowFunction(Order.class).apply(new Order("o-1", new Customer("Ada", 3)));
+    assertTrue(captured instanceof RowWithGetters, "Beam's getters read the object: " + captured.getClass());
+    Schema schema = captured.getSchema();
+    Pipeline p = pipeline();
+    PCollection<Row> rows = p.apply(Create.of(1)).apply(ParDo.of(new EmitFn(captured))).setRowSchema(schema);
+    Row customer = Row.withSchema(schema.getField("customer").getType().getRowSchema()).addValues("Ada", 3).build();
+    PAssert.that(rows).containsInAnyOrder(Row.withSchema(schema).addValues("o-1", customer).build());
+    assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
+  }
+
+  @DefaultSchema(JavaFieldSchema.class)
+  public static final class Order implements Serializable {
+    public String id;
+    public Customer customer;
+
+    public Order() {}
+
+    Order(String id, Customer customer) {
+      this.id = id;
+      this.customer = customer;
+    }
+  }
+
+  @DefaultSchema(JavaFieldSchema.class)
+  public static final class Customer implements Serializable {
+    public String name;
+    public int tier;
+
+    public Customer() {}
+
+    Customer(String name, int tier) {
+      this.name = name;
+      this.tier = tier;
+    }
+  }
+
+  /** Emits the row it holds, as a DoFn that captured a row would. */
+  static final class EmitFn extends DoFn<Integer, Row> {
+    private final Row row;
+
+    EmitFn(Row row) {
+      this.row = row;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(row);
+    }
   }
 
   /** What the worker JVM was started with: a system property and the maximum heap in MiB (about). */
