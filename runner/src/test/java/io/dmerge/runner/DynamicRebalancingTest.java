@@ -127,13 +127,13 @@ public class DynamicRebalancingTest {
   @ParameterizedTest
   @ValueSource(strings = {"inprocess", "process"})
   void anIdleSlotTakesHalfTheRestOfARunningRead(String executor) {
-    assertEquals(PipelineResult.State.DONE, runReadOf(1500, executor, false));
+    assertEquals(PipelineResult.State.DONE, runReadOf(2500, executor, false));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"inprocess", "process"})
   void aRetriedAttemptReadsOnlyWhatItKeptAfterASplit(String executor) {
-    assertEquals(PipelineResult.State.DONE, runReadOf(1500, executor, true));
+    assertEquals(PipelineResult.State.DONE, runReadOf(2500, executor, true));
     assertFalse(Files.exists(markers.resolve("fail-after-split")), "no attempt failed after a split: the test did not test a retry");
   }
 

@@ -188,7 +188,7 @@ class KubernetesExecutorTest {
   @Test
   void aRunningReadIsSplitOntoAnIdlePod() {
     Pipeline p = pipeline();
-    DynamicRebalancingTest.readAcrossSlots(p, 1500, markers.resolve("no-failure"));
+    DynamicRebalancingTest.readAcrossSlots(p, 2500, markers.resolve("no-failure"));
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
   }
 
