@@ -92,7 +92,7 @@ final class ControlFixture {
       if (step instanceof Step.ParDo parDo) {
         for (PCollectionView<?> view : parDo.sideInputs()) {
           Step.CreateView producer = producers.get(Planner.viewId(view));
-          out.put(Planner.viewId(view), new SideInputData(view, producer.coder(), producer.windowing(), List.of(ref("s0-t0-a0-w0"), ref("s0-t1-a0-w0"))));
+          out.put(Planner.viewId(view), new SideInputData(view, producer.coder(), producer.windowing(), List.of(List.of(ref("s0-t0-a0-w0"), ref("s0-t1-a0-w0")))));
         }
       }
     }

@@ -94,7 +94,7 @@ public class ControlMessageBench {
   @Benchmark
   public Object taskJavaCachedTemplate() throws Exception {
     JavaEnvelope e = (JavaEnvelope) javaRoundTrip(new JavaEnvelope(template.id(), null, task.index(), task.attempt(), task.input()));
-    return ((StageTemplate) JavaBytes.read(template.bytes())).task(e.index(), e.attempt(), e.input());
+    return ((StageTemplate) JavaBytes.read(template.bytes())).task(e.index(), e.attempt(), e.input(), null);
   }
 
   /** The floor of any scheme that gives each task fresh DoFns: deserializing the template alone. */
