@@ -14,7 +14,7 @@ public final class LiveRead {
    * A read expected to end sooner than this keeps its rest: a new task, and one more segment for
    * every consumer to merge, would cost about as much as the at most half of it that it saves.
    */
-  static final long MIN_REMAINING_NANOS = 1_000_000_000L;
+  private static final long MIN_REMAINING_NANOS = 1_000_000_000L;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LiveRead.class);
 
   private final LongSupplier nanoClock;

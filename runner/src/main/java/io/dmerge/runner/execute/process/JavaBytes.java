@@ -40,7 +40,10 @@ final class JavaBytes {
         // ClassCastException about SerializedLambda; name the class instead.
         if (in.missing != null && !(e.getCause() instanceof ClassNotFoundException)) {
           ClassNotFoundException named =
-              new ClassNotFoundException("class " + in.missing + " is not on this worker's class path", in.missingCause);
+              new ClassNotFoundException(
+                  "class " + in.missing + " is not on this JVM's class path"
+                      + " (a class generated at run time exists only in the JVM that generated it)",
+                  in.missingCause);
           named.addSuppressed(e);
           throw named;
         }
