@@ -1,16 +1,23 @@
 package io.dmerge.runner.translate;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.BoundedReadFromUnboundedSource;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.io.UnboundedSource.UnboundedReader;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformOverrideFactory;
@@ -35,11 +42,11 @@ import org.joda.time.Instant;
 /**
  * Replaces Beam's {@link BoundedReadFromUnboundedSource} (an unbounded source read up to a record
  * count or for a time, e.g. {@code GenerateSequence.withMaxReadTime}) with the same expansion
- * whose read step polls all shards of a bundle in turn instead of reading them one after another.
+ * whose read step reads all shards of a bundle at once, a thread each, instead of one after another.
  *
  * <p>Why: Beam splits such a read into up to 100 shards, each bounded on its own ("each split of
  * the source will read for this much time"). Read one after another, a 10-second read of 100
- * shards on two slots takes 500 seconds of mostly sleeping. Polled together, it takes about 10.
+ * shards on two slots takes 500 seconds of mostly sleeping. Read together, it takes about 10.
  * The read time is also checked while records keep coming, which Beam's read checks only when a
  * shard has none ready (so a source that is never idle was read up to its record bound).
  *
@@ -132,13 +139,13 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
   }
 
   /**
-   * Collects the bundle's shards, then reads them all at once in {@link FinishBundle}: each pass
-   * asks every open reader for one record; a pass without any sleeps (backing off up to
-   * {@link #MAX_IDLE_MILLIS}, never past the nearest read deadline).
+   * Collects the bundle's shards, then reads them all at once in {@link FinishBundle}: each shard
+   * on a thread of its own, so a reader whose {@code advance()} blocks holds up only its own shard;
+   * this thread emits what they read, in each shard's order.
    */
   private static final class ReadShardsFn<T> extends DoFn<Shard<T>, ValueWithRecordId<T>> {
-    private static final long MIN_IDLE_MILLIS = 10;
-    private static final long MAX_IDLE_MILLIS = 1000;
+    /** Records read ahead of what this thread has emitted, for all shards together. */
+    private static final int READ_AHEAD = 1024;
     private transient List<OpenShard<T>> pending;
 
     @StartBundle
@@ -155,106 +162,109 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context, PipelineOptions options) throws Exception {
-      List<OpenShard<T>> open = new ArrayList<>();
+      List<OpenShard<T>> shards = pending;
+      pending = null;
+      if (shards.isEmpty()) {
+        return;
+      }
+      BlockingQueue<ShardEvent<T>> events = new ArrayBlockingQueue<>(READ_AHEAD);
+      ExecutorService readers =
+          Executors.newFixedThreadPool(
+              shards.size(),
+              r -> {
+                Thread t = new Thread(r, "dmerge-shard-read");
+                t.setDaemon(true);
+                return t;
+              });
       try {
         Instant start = Instant.now();
-        for (OpenShard<T> s : pending) {
-          s.open(options, start);
-          open.add(s);
+        // Readers may report metrics (Beam's SourceMetrics, say): into this task's container.
+        MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
+        for (OpenShard<T> shard : shards) {
+          readers.execute(
+              () -> {
+                try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+                  shard.readAll(options, start, events);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
         }
-        long idle = MIN_IDLE_MILLIS;
-        while (!open.isEmpty()) {
-          boolean read = false;
-          Instant now = Instant.now();
-          for (Iterator<OpenShard<T>> it = open.iterator(); it.hasNext(); ) {
-            OpenShard<T> s = it.next();
-            if (!s.pastDeadline(now) && s.advance()) {
-              context.output(s.current(), s.reader.getCurrentTimestamp(), s.window);
-              read = true;
-            }
-            if (s.pastDeadline(now) || s.exhausted()) {
-              s.finish();
-              it.remove();
-            }
-          }
-          if (read) {
-            idle = MIN_IDLE_MILLIS;
-          } else if (!open.isEmpty()) {
-            Thread.sleep(Math.max(1, Math.min(idle, millisToNearestDeadline(open))));
-            idle = Math.min(2 * idle, MAX_IDLE_MILLIS);
+        for (int ended = 0; ended < shards.size(); ) {
+          ShardEvent<T> event = events.take();
+          if (event.failure() instanceof Exception e) {
+            throw e;
+          } else if (event.failure() instanceof Error e) {
+            throw e;
+          } else if (event.record() != null) {
+            context.output(event.record(), event.timestamp(), event.shard().window);
+          } else {
+            ended++;
           }
         }
       } finally {
-        for (OpenShard<T> s : pending) {
-          s.close();
-        }
-        pending = null;
+        // On failure or cancellation: interrupts readers still reading, or waiting for room.
+        readers.shutdownNow();
       }
-    }
-
-    private static long millisToNearestDeadline(List<? extends OpenShard<?>> open) {
-      long now = Instant.now().getMillis();
-      long nearest = Long.MAX_VALUE;
-      for (OpenShard<?> s : open) {
-        if (s.deadline != null) {
-          nearest = Math.min(nearest, s.deadline.getMillis() - now);
-        }
-      }
-      return nearest;
     }
   }
 
-  /** A shard being read: its reader, how many records it gave, and when its read time ends. */
+  /** From a shard's reader thread: a record, the shard's failure, or (neither) its end. */
+  private record ShardEvent<T>(
+      OpenShard<T> shard, @Nullable ValueWithRecordId<T> record, @Nullable Instant timestamp, @Nullable Throwable failure) {}
+
+  /** A shard to read: its source and bounds, and the window its shard element came in. */
   private static final class OpenShard<T> {
+    private static final long MIN_IDLE_MILLIS = 10;
+    private static final long MAX_IDLE_MILLIS = 1000;
     final Shard<T> shard;
     final BoundedWindow window;
-    UnboundedReader<T> reader;
-    @Nullable Instant deadline;
-    long records;
-    boolean started;
 
     OpenShard(Shard<T> shard, BoundedWindow window) {
       this.shard = shard;
       this.window = window;
     }
 
-    void open(PipelineOptions options, Instant start) throws IOException {
-      reader = SerializableUtils.clone(shard.source()).createReader(options, null);
-      deadline = shard.maxReadTime() == null ? null : start.plus(shard.maxReadTime());
-    }
-
-    boolean advance() throws IOException {
-      boolean available = started ? reader.advance() : reader.start();
-      started = true;
-      if (available) {
-        records++;
+    /**
+     * Reads the shard within its bounds into {@code events}, on the calling thread, which the reader
+     * stays on: when it has no record, it sleeps (backing off up to {@link #MAX_IDLE_MILLIS}, never
+     * past its deadline). It finalizes what it read, as Beam's read does at the end of a shard,
+     * and ends with an end or failure event.
+     */
+    void readAll(PipelineOptions options, Instant start, BlockingQueue<ShardEvent<T>> events) {
+      Throwable failure = null;
+      try (UnboundedReader<T> reader = SerializableUtils.clone(shard.source()).createReader(options, null)) {
+        Instant deadline = shard.maxReadTime() == null ? null : start.plus(shard.maxReadTime());
+        long idle = MIN_IDLE_MILLIS;
+        boolean available = reader.start();
+        for (long records = 0; ; available = reader.advance()) {
+          if (available) {
+            events.put(new ShardEvent<>(this, new ValueWithRecordId<>(reader.getCurrent(), reader.getCurrentRecordId()), reader.getCurrentTimestamp(), null));
+            idle = MIN_IDLE_MILLIS;
+            if (++records >= shard.maxNumRecords()) {
+              break;
+            }
+          }
+          long left = deadline == null ? Long.MAX_VALUE : deadline.getMillis() - Instant.now().getMillis();
+          if (left < 0) {
+            break;
+          }
+          if (!available) {
+            Thread.sleep(Math.max(1, Math.min(idle, left)));
+            idle = Math.min(2 * idle, MAX_IDLE_MILLIS);
+          }
+        }
+        reader.getCheckpointMark().finalizeCheckpoint();
+      } catch (InterruptedException e) {
+        // The task stopped reading: it failed or was cancelled.
+        return;
+      } catch (Throwable t) {
+        failure = t;
       }
-      return available;
-    }
-
-    ValueWithRecordId<T> current() {
-      return new ValueWithRecordId<>(reader.getCurrent(), reader.getCurrentRecordId());
-    }
-
-    boolean pastDeadline(Instant now) {
-      return deadline != null && now.isAfter(deadline);
-    }
-
-    boolean exhausted() {
-      return records >= shard.maxNumRecords();
-    }
-
-    /** Finalizes what was read, as Beam's read does at the end of a shard. */
-    void finish() throws IOException {
-      reader.getCheckpointMark().finalizeCheckpoint();
-      close();
-    }
-
-    void close() throws IOException {
-      if (reader != null) {
-        UnboundedReader<T> r = reader;
-        reader = null;
-        r.close();
+      try {
+        events.put(new ShardEvent<>(this, null, null, failure));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
