@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 
 /**
  * Runs tasks on a pool of threads in this JVM. Each task gets its own deserialized copy of the
@@ -26,15 +26,10 @@ public final class InProcessExecutor implements TaskExecutor {
   /** @param dmerge the job's regions on this node, which this executor closes */
   public InProcessExecutor(Dmerge dmerge, int threads) {
     this.dmerge = dmerge;
-    AtomicInteger n = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
             threads,
-            r -> {
-              Thread t = new Thread(r, "dmerge-task-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            new ThreadFactoryBuilder().setNameFormat("dmerge-task-%d").setDaemon(true).build());
   }
 
   @Override

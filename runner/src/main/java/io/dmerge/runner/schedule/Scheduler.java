@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 
 /**
  * Runs a stage plan: each stage once the stages it reads are done, its tasks in parallel on the executor.
@@ -94,11 +95,7 @@ public final class Scheduler {
     }
     ExecutorService stageThreads =
         Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "dmerge-stage");
-              t.setDaemon(true);
-              return t;
-            });
+            new ThreadFactoryBuilder().setNameFormat("dmerge-stage-%d").setDaemon(true).build());
     Map<Integer, CompletableFuture<Void>> finished = new HashMap<>();
     CompletableFuture<Void> firstFailure = new CompletableFuture<>();
     try {

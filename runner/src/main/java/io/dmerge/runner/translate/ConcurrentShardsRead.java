@@ -35,6 +35,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.ValueWithRecordId;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -171,11 +172,7 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
       ExecutorService readers =
           Executors.newFixedThreadPool(
               shards.size(),
-              r -> {
-                Thread t = new Thread(r, "dmerge-shard-read");
-                t.setDaemon(true);
-                return t;
-              });
+              new ThreadFactoryBuilder().setNameFormat("dmerge-shard-read-%d").setDaemon(true).build());
       try {
         Instant start = Instant.now();
         // Readers may report metrics (Beam's SourceMetrics, say): into this task's container.

@@ -36,6 +36,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -71,11 +72,7 @@ public final class SplittableProcess {
   /** Runs the checkpoints that end over-long calls. */
   private static final ScheduledExecutorService CHECKPOINTS =
       Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "dmerge-sdf-checkpoint");
-            t.setDaemon(true);
-            return t;
-          });
+          new ThreadFactoryBuilder().setNameFormat("dmerge-sdf-checkpoint").setDaemon(true).build());
 
   private SplittableProcess() {}
 

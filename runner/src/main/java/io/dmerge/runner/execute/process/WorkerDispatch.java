@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 
 /**
  * Hands a job's task attempts to its remote workers, one attempt per worker at a time. A worker
@@ -47,11 +48,7 @@ public final class WorkerDispatch<W extends RemoteWorker> {
     this.dispatch =
         Executors.newFixedThreadPool(
             workers.size(),
-            r -> {
-              Thread t = new Thread(r, "dmerge-dispatch");
-              t.setDaemon(true);
-              return t;
-            });
+            new ThreadFactoryBuilder().setNameFormat("dmerge-dispatch-%d").setDaemon(true).build());
   }
 
   public CompletableFuture<TaskResult> submit(TaskSpec task) {

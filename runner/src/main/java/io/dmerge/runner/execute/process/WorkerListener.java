@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.util.concurrent.ThreadFactoryBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +30,7 @@ public final class WorkerListener implements AutoCloseable {
   private final Map<String, CompletableFuture<Arrival>> expected = new ConcurrentHashMap<>();
   private final ExecutorService handshakes =
       Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "dmerge-worker-handshake");
-            t.setDaemon(true);
-            return t;
-          });
+          new ThreadFactoryBuilder().setNameFormat("dmerge-worker-handshake-%d").setDaemon(true).build());
 
   public WorkerListener() throws IOException {
     server = new ServerSocket(0);
