@@ -147,7 +147,7 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
   private static final class ReadShardsFn<T> extends DoFn<Shard<T>, ValueWithRecordId<T>> {
     /** Records read ahead of what this thread has emitted, for all shards together. */
     private static final int READ_AHEAD = 1024;
-    private transient List<OpenShard<T>> pending;
+    private transient List<ShardRead<T>> pending;
 
     @StartBundle
     public void startBundle() {
@@ -157,13 +157,13 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
     @ProcessElement
     public void process(@Element Shard<T> shard, BoundedWindow window) {
       if (shard.maxNumRecords() > 0 && (shard.maxReadTime() == null || shard.maxReadTime().getMillis() > 0)) {
-        pending.add(new OpenShard<>(shard, window));
+        pending.add(new ShardRead<>(shard, window));
       }
     }
 
     @FinishBundle
     public void finishBundle(FinishBundleContext context, PipelineOptions options) throws Exception {
-      List<OpenShard<T>> shards = pending;
+      List<ShardRead<T>> shards = pending;
       pending = null;
       if (shards.isEmpty()) {
         return;
@@ -177,7 +177,7 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
         Instant start = Instant.now();
         // Readers may report metrics (Beam's SourceMetrics, say): into this task's container.
         MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
-        for (OpenShard<T> shard : shards) {
+        for (ShardRead<T> shard : shards) {
           readers.execute(
               () -> {
                 try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
@@ -208,16 +208,16 @@ final class ConcurrentShardsRead<T> extends PTransform<PBegin, PCollection<T>> {
 
   /** From a shard's reader thread: a record, the shard's failure, or (neither) its end. */
   private record ShardEvent<T>(
-      OpenShard<T> shard, @Nullable ValueWithRecordId<T> record, @Nullable Instant timestamp, @Nullable Throwable failure) {}
+      ShardRead<T> shard, @Nullable ValueWithRecordId<T> record, @Nullable Instant timestamp, @Nullable Throwable failure) {}
 
   /** A shard to read: its source and bounds, and the window its shard element came in. */
-  private static final class OpenShard<T> {
+  private static final class ShardRead<T> {
     private static final long MIN_IDLE_MILLIS = 10;
     private static final long MAX_IDLE_MILLIS = 1000;
     final Shard<T> shard;
     final BoundedWindow window;
 
-    OpenShard(Shard<T> shard, BoundedWindow window) {
+    ShardRead(Shard<T> shard, BoundedWindow window) {
       this.shard = shard;
       this.window = window;
     }
